@@ -1,0 +1,152 @@
+package cachestore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/memsync/memsync/protocol"
+)
+
+// applier holds the state of one Apply call.
+type applier struct {
+	ctx     context.Context
+	s       *Store
+	b       *pebble.Batch
+	src     BodySource
+	st      State
+	pending map[string]Change // newest change per entity seen in this batch
+	stats   ApplyStats
+}
+
+// Apply applies a batch of changes and the stream position in one synced
+// Pebble batch. Nothing of the batch is visible or durable before it returns
+// nil; on error nothing of it is.
+func (s *Store) Apply(ctx context.Context, in Batch, src BodySource) (ApplyStats, error) {
+	a := &applier{ctx: ctx, s: s, b: s.db.NewIndexedBatch(), src: src, st: s.State(), pending: map[string]Change{}}
+	defer a.b.Close()
+	if err := a.run(in); err != nil {
+		return a.stats, err
+	}
+	return a.stats, a.commit(in)
+}
+
+func (a *applier) run(in Batch) error {
+	for _, c := range in.Changes {
+		if err := a.applyChange(c); err != nil {
+			return err
+		}
+	}
+	return a.refill()
+}
+
+// commit writes the position with the data.
+// INVARIANT 3: the position and applied checkpoint are written in the same
+// Pebble batch as the data and committed with Sync before anyone acks.
+func (a *applier) commit(in Batch) error {
+	if in.Position > a.st.Position {
+		a.st.Position = in.Position
+	}
+	a.st.AppliedVersion = max(a.st.AppliedVersion, in.Checkpoint)
+	a.st.LastSyncMs = time.Now().UnixMilli()
+	if err := a.b.Set(metaKey("state"), a.st.encode(), nil); err != nil {
+		return wrapErr(err)
+	}
+	if err := a.b.Commit(pebble.Sync); err != nil {
+		return wrapErr(err)
+	}
+	a.s.mu.Lock()
+	a.s.state = a.st
+	a.s.mu.Unlock()
+	return nil
+}
+
+func pendingKey(e protocol.Entity, id string) string { return string(e) + "/" + id }
+
+func (a *applier) applyChange(c Change) error {
+	k := kindOf(c.Entity)
+	cur, err := a.catalog(k, c.ID)
+	if err != nil {
+		return err
+	}
+	// INVARIANT 4: older or equal versions are ignored.
+	if cur.Version >= c.Version {
+		a.stats.Skipped++
+		return nil
+	}
+	a.stats.Applied++
+	if c.Op == protocol.OpUpsert {
+		a.pending[pendingKey(c.Entity, c.ID)] = c
+	}
+	switch c.Entity {
+	case protocol.EntityEpisode:
+		return a.applyEpisode(c, cur)
+	case protocol.EntityPattern:
+		return a.applyPattern(c, cur)
+	}
+	return a.applyEmbedding(c, cur)
+}
+
+func (a *applier) catalog(k byte, id string) (entry, error) {
+	b, err := getFrom(a.b, catalogKey(k, id))
+	if errors.Is(err, ErrNotFound) {
+		return entry{}, nil
+	}
+	if err != nil {
+		return entry{}, err
+	}
+	return decodeEntry(b)
+}
+
+func (a *applier) putCatalog(k byte, id string, e entry) error {
+	return a.set(catalogKey(k, id), e.encode())
+}
+
+// tombstone keeps the version of a deleted entity (INVARIANT 4).
+func (a *applier) tombstone(k byte, id string, version uint64) error {
+	return a.putCatalog(k, id, entry{Version: version, Deleted: true})
+}
+
+func (a *applier) set(k, v []byte) error { return wrapErr(a.b.Set(k, v, nil)) }
+func (a *applier) del(k []byte) error    { return wrapErr(a.b.Delete(k, nil)) }
+
+func (a *applier) has(k []byte) (bool, error) {
+	_, err := getFrom(a.b, k)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// firstInRange returns the first (or, with last, the final) key in [lo, hi).
+func (a *applier) boundKey(lo, hi []byte, last bool) ([]byte, error) {
+	it, err := a.b.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	defer it.Close()
+	ok := it.First()
+	if last {
+		ok = it.Last()
+	}
+	if !ok {
+		return nil, wrapErr(it.Error())
+	}
+	return bytes.Clone(it.Key()), nil
+}
+
+// keysWithPrefix lists the keys under a prefix (owner index scans).
+func (a *applier) keysWithPrefix(p []byte) ([][]byte, error) {
+	it, err := a.b.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	defer it.Close()
+	var out [][]byte
+	for ok := it.First(); ok; ok = it.Next() {
+		out = append(out, bytes.Clone(it.Key()))
+	}
+	return out, wrapErr(it.Error())
+}

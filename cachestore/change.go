@@ -1,0 +1,83 @@
+package cachestore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/memsync/memsync/protocol"
+)
+
+// Change is one entity change to apply, as decoded from a stream message.
+type Change struct {
+	Entity  protocol.Entity
+	Op      protocol.Op
+	ID      string
+	Version uint64
+	Data    []byte // protocol row JSON; nil for deletes
+}
+
+// ChangeFromEnvelope converts a decoded message body.
+func ChangeFromEnvelope(e *protocol.Envelope) Change {
+	return Change{Entity: e.Entity, Op: e.Op, ID: e.ID, Version: e.Version, Data: e.Data}
+}
+
+// Check decodes everything Apply will need from the change, so that a poison
+// message can be rejected before it enters a batch.
+func (c Change) Check() error {
+	if c.Version == 0 {
+		return fmt.Errorf("%w: %s %q has version 0", protocol.ErrMalformed, c.Entity, c.ID)
+	}
+	if c.Op == protocol.OpDelete {
+		return nil
+	}
+	switch c.Entity {
+	case protocol.EntityEpisode:
+		_, err := startTimeOf(c.Data)
+		return err
+	case protocol.EntityPattern:
+		_, err := protocol.DecodePattern(c.Data)
+		return err
+	case protocol.EntityEmbedding:
+		_, err := protocol.DecodeEmbedding(c.Data)
+		return err
+	}
+	return fmt.Errorf("%w: %q", protocol.ErrBadEntity, c.Entity)
+}
+
+func startTimeOf(data []byte) (int64, error) {
+	var v struct {
+		ID        *string `json:"episode_id"`
+		StartTime *int64  `json:"start_time"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return 0, fmt.Errorf("%w: episode: %v", protocol.ErrMalformed, err)
+	}
+	if v.ID == nil || v.StartTime == nil {
+		return 0, fmt.Errorf("%w: episode without episode_id or start_time", protocol.ErrMalformed)
+	}
+	return *v.StartTime, nil
+}
+
+// Batch is one unit of work: changes in stream order, the highest publisher
+// checkpoint cursor seen among them (0 if none) and the stream sequence of
+// the last message.
+type Batch struct {
+	Changes    []Change
+	Checkpoint uint64
+	Position   uint64
+}
+
+// BodySource provides the newest published change of an entity; the worker
+// implements it with a direct get of the last message on the entity's subject.
+// Found is false when the stream holds nothing for the entity.
+type BodySource interface {
+	Latest(ctx context.Context, e protocol.Entity, id string) (c Change, found bool, err error)
+}
+
+// ApplyStats counts what one Apply did.
+type ApplyStats struct {
+	Applied    int // changes that moved an entity forward
+	Skipped    int // older or equal versions ignored (duplicates, redeliveries)
+	Backfilled int // bodies fetched to fill the window or owners' embeddings
+}

@@ -1,0 +1,32 @@
+// Package cachestore owns one worker's Pebble cache directory: the cached
+// episodes (a bounded window of the most recent), patterns and embeddings,
+// a catalog of every entity version the worker has seen, and the worker's
+// durable stream position.
+//
+// Lifecycle: Open(dir, opts) takes Pebble's directory lock (a second process
+// gets ErrLocked naming the directory and the holder), Apply commits one
+// batch of changes together with the stream position using a synced Pebble
+// batch, Close releases everything. A Store is safe for concurrent readers;
+// Apply calls must not run concurrently with each other.
+//
+// Invariants upheld here (numbers refer to DESIGN.md section 4):
+//   - 3: the position, the applied checkpoint and the data of a batch are
+//     committed in one Pebble batch with Sync; nothing is visible before.
+//   - 4: every entity carries the version (change_id) that produced it; older
+//     or equal versions are ignored and deletes leave version tombstones.
+//   - 5: at most MaxEpisodes episodes are cached, always the most recent by
+//     (start_time DESC, episode_id ASC); an in-window episode that leaves is
+//     replaced by the next most recent one; embeddings are stored only for
+//     cached owners.
+//
+// Key layout (documented in ARCHITECTURE.md):
+//
+//	m/<name>                      meta: position, applied version, window state
+//	c/<kind>/<id>                 catalog: version, deleted flag, start time or owner
+//	s/<^start_time BE8><id>       every live episode, most recent first
+//	d/<kind>/<id>                 data (protocol JSON) of cached entities only
+//	o/<owner kind><len16><owner id><embedding id>   embeddings by owner
+//
+// cachestore never imports NATS: bodies needed for a backfill come through
+// the small BodySource interface that the worker implements.
+package cachestore

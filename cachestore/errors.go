@@ -1,0 +1,19 @@
+package cachestore
+
+import "errors"
+
+var (
+	// ErrLocked reports a cache directory held by another process.
+	ErrLocked = errors.New("cachestore: cache directory is locked by another process")
+	// ErrCorrupt reports a cache that cannot be trusted; rebuild it.
+	ErrCorrupt = errors.New("cachestore: cache is corrupt")
+	// ErrNotFound reports an entity that is not cached.
+	ErrNotFound = errors.New("cachestore: not found")
+	// ErrConfigChanged reports a cache opened with a different window or toggles
+	// than it was built with.
+	ErrConfigChanged = errors.New("cachestore: cache was built with different options")
+	// ErrBodyUnavailable reports a backfill whose body could not be found.
+	ErrBodyUnavailable = errors.New("cachestore: backfill body unavailable")
+	// ErrClosed reports use after Close.
+	ErrClosed = errors.New("cachestore: store is closed")
+)

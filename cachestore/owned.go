@@ -1,0 +1,161 @@
+package cachestore
+
+import (
+	"fmt"
+
+	"github.com/memsync/memsync/protocol"
+)
+
+func (a *applier) applyPattern(c Change, cur entry) error {
+	if cur.live() && !a.s.opts.NoPatterns {
+		if err := a.uncache(kindPattern, c.ID); err != nil {
+			return err
+		}
+	}
+	if c.Op == protocol.OpDelete {
+		return a.tombstone(kindPattern, c.ID, c.Version)
+	}
+	if err := a.putCatalog(kindPattern, c.ID, entry{Version: c.Version}); err != nil {
+		return err
+	}
+	if a.s.opts.NoPatterns {
+		return nil
+	}
+	return a.cache(kindPattern, c.ID, c.Data)
+}
+
+func (a *applier) applyEmbedding(c Change, cur entry) error {
+	if cur.live() {
+		if err := a.unlinkEmbedding(c.ID, cur); err != nil {
+			return err
+		}
+	}
+	if c.Op == protocol.OpDelete {
+		return a.tombstone(kindEmbedding, c.ID, c.Version)
+	}
+	emb, err := protocol.DecodeEmbedding(c.Data)
+	if err != nil {
+		return err
+	}
+	owner := kindOf(protocol.Entity(emb.ItemType))
+	e := entry{Version: c.Version, OwnerKind: owner, OwnerID: emb.ItemID}
+	if err := a.putCatalog(kindEmbedding, c.ID, e); err != nil {
+		return err
+	}
+	if err := a.set(ownerKey(owner, emb.ItemID, c.ID), nil); err != nil {
+		return err
+	}
+	return a.cacheEmbeddingIfOwned(c.ID, e, c.Data)
+}
+
+func (a *applier) unlinkEmbedding(id string, cur entry) error {
+	if err := a.del(ownerKey(cur.OwnerKind, cur.OwnerID, id)); err != nil {
+		return err
+	}
+	return a.del(dataKey(kindEmbedding, id))
+}
+
+// ownerCached reports whether an embedding's owner is in the cache.
+func (a *applier) ownerCached(kind byte, id string) (bool, error) {
+	if kind == kindPattern && a.s.opts.NoPatterns {
+		return false, nil
+	}
+	return a.has(dataKey(kind, id))
+}
+
+// INVARIANT 5 (no orphans): embedding data is stored only while its owner is cached.
+func (a *applier) cacheEmbeddingIfOwned(id string, e entry, data []byte) error {
+	if a.s.opts.NoEmbeddings {
+		return nil
+	}
+	ok, err := a.ownerCached(e.OwnerKind, e.OwnerID)
+	if !ok || err != nil {
+		return err
+	}
+	return a.set(dataKey(kindEmbedding, id), data)
+}
+
+// admitOwned brings in the embeddings of a newly cached owner.
+func (a *applier) admitOwned(owner byte, ownerID string) error {
+	if a.s.opts.NoEmbeddings || owner == kindEmbedding {
+		return nil
+	}
+	ids, err := a.ownedIDs(owner, ownerID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := a.admitEmbedding(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *applier) admitEmbedding(id string) error {
+	if ok, err := a.has(dataKey(kindEmbedding, id)); ok || err != nil {
+		return err
+	}
+	cur, err := a.catalog(kindEmbedding, id)
+	if err != nil || !cur.live() {
+		return err
+	}
+	data, err := a.bodyFor(protocol.EntityEmbedding, id, cur.Version)
+	if data == nil || err != nil {
+		return err
+	}
+	return a.cacheEmbeddingIfOwned(id, cur, data)
+}
+
+func (a *applier) dropOwned(owner byte, ownerID string) error {
+	if owner == kindEmbedding {
+		return nil
+	}
+	ids, err := a.ownedIDs(owner, ownerID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := a.del(dataKey(kindEmbedding, id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *applier) ownedIDs(owner byte, ownerID string) ([]string, error) {
+	p := ownerPrefix(owner, ownerID)
+	keys, err := a.keysWithPrefix(p)
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = string(k[len(p):])
+	}
+	return ids, err
+}
+
+// bodyFor returns the data of exactly the given version of an entity, from
+// this batch or from the BodySource. If the source has a newer version, it is
+// applied as a regular change and bodyFor returns nil data.
+func (a *applier) bodyFor(e protocol.Entity, id string, version uint64) ([]byte, error) {
+	if c, ok := a.pending[pendingKey(e, id)]; ok && c.Version == version {
+		return c.Data, nil
+	}
+	if a.src == nil {
+		return nil, fmt.Errorf("%w: %s %q v%d and no source", ErrBodyUnavailable, e, id, version)
+	}
+	c, found, err := a.src.Latest(a.ctx, e, id)
+	if err != nil {
+		return nil, fmt.Errorf("backfill %s %q: %w", e, id, err)
+	}
+	if !found || c.Version < version {
+		return nil, fmt.Errorf("%w: %s %q v%d (stream has found=%v v%d)", ErrBodyUnavailable, e, id, version, found, c.Version)
+	}
+	a.stats.Backfilled++
+	if c.Version > version {
+		return nil, a.applyChange(c)
+	}
+	if c.Op != protocol.OpUpsert {
+		return nil, fmt.Errorf("%w: %s %q v%d is a delete in the stream", ErrBodyUnavailable, e, id, version)
+	}
+	return c.Data, nil
+}

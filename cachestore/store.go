@@ -1,0 +1,190 @@
+package cachestore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Store is an open cache directory.
+type Store struct {
+	dir   string
+	db    *pebble.DB
+	opts  Options
+	mu    sync.RWMutex // guards state
+	state State
+}
+
+const ownerFile = "MEMSYNC-OWNER"
+
+// Open opens (creating if needed) the cache in dir.
+func Open(dir string, opts *Options) (*Store, error) {
+	if opts == nil {
+		opts = DefaultOptions()
+	}
+	if opts.MaxEpisodes < 0 {
+		return nil, fmt.Errorf("cachestore: max episodes %d must be >= 0", opts.MaxEpisodes)
+	}
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
+	if err != nil {
+		return nil, classifyOpenError(dir, err)
+	}
+	s := &Store{dir: dir, db: db, opts: *opts}
+	if err := s.load(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	writeOwner(dir)
+	return s, nil
+}
+
+func classifyOpenError(dir string, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "lock") && (strings.Contains(msg, "temporarily unavailable") || strings.Contains(msg, "held")) {
+		return fmt.Errorf("%w: %s (held by %s): %v", ErrLocked, dir, readOwner(dir), err)
+	}
+	if pebble.IsCorruptionError(err) || errors.Is(err, pebble.ErrCorruption) || looksCorrupt(msg) {
+		return fmt.Errorf("%w: open %s: %v", ErrCorrupt, dir, err)
+	}
+	return fmt.Errorf("cachestore: open %s: %w", dir, err)
+}
+
+func looksCorrupt(msg string) bool {
+	for _, s := range []string{"corrupt", "MANIFEST", "checksum", "invalid", "truncated", "unexpected EOF"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func writeOwner(dir string) {
+	host, _ := os.Hostname()
+	exe := filepath.Base(os.Args[0])
+	_ = os.WriteFile(filepath.Join(dir, ownerFile), fmt.Appendf(nil, "pid %d on %s (%s)\n", os.Getpid(), host, exe), 0o644)
+}
+
+func readOwner(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+	if err != nil {
+		return "an unknown process"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func (s *Store) load() error {
+	if err := s.checkConfig(); err != nil {
+		return err
+	}
+	b, err := s.get(metaKey("state"))
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.state, err = decodeState(b)
+	return err
+}
+
+func (s *Store) checkConfig() error {
+	want := s.opts.config()
+	b, err := s.get(metaKey("config"))
+	if errors.Is(err, ErrNotFound) {
+		enc, _ := json.Marshal(want)
+		return s.wrap(s.db.Set(metaKey("config"), enc, pebble.Sync))
+	}
+	if err != nil {
+		return err
+	}
+	var have config
+	if err := json.Unmarshal(b, &have); err != nil {
+		return fmt.Errorf("%w: config: %v", ErrCorrupt, err)
+	}
+	if have != want {
+		return fmt.Errorf("%w: %s was built with %+v, opened with %+v; run `memsync rebuild`", ErrConfigChanged, s.dir, have, want)
+	}
+	return nil
+}
+
+func (s *Store) get(key []byte) ([]byte, error) {
+	return getFrom(s.db, key)
+}
+
+type getter interface {
+	Get(key []byte) ([]byte, io.Closer, error)
+}
+
+func getFrom(g getter, key []byte) ([]byte, error) {
+	v, closer, err := g.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	out := append([]byte(nil), v...)
+	closer.Close()
+	return out, nil
+}
+
+func (s *Store) wrap(err error) error { return wrapErr(err) }
+
+// wrapErr marks Pebble corruption with ErrCorrupt so callers can route it to
+// a rebuild with errors.Is.
+func wrapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if pebble.IsCorruptionError(err) || errors.Is(err, pebble.ErrCorruption) {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return err
+}
+
+// Dir is the cache directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Options returns the options the store was opened with.
+func (s *Store) Options() Options { return s.opts }
+
+// State returns the durable progress as of the last committed batch.
+func (s *Store) State() State {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.state
+}
+
+// SetStream records the stream identity (and lineage) before the first batch.
+func (s *Store) SetStream(id StreamIdentity, lineage string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.state
+	st.Stream, st.Lineage = id, lineage
+	if err := s.db.Set(metaKey("state"), st.encode(), pebble.Sync); err != nil {
+		return wrapErr(err)
+	}
+	s.state = st
+	return nil
+}
+
+// Close releases the directory.
+func (s *Store) Close() error {
+	_ = os.Remove(filepath.Join(s.dir, ownerFile))
+	return wrapErr(s.db.Close())
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any)  {}
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,73 @@
+package changefeed
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/memsync/memsync/protocol"
+)
+
+// Options configure a Changefeed.
+type Options struct {
+	DBName       string        // <db> subject token (default "default")
+	Stream       string        // stream name (default "MEMSYNC")
+	DLQStream    string        // dead-letter stream (default "MEMSYNC_DLQ")
+	BatchSize    int           // change-log rows per step, at most 999 (default 500)
+	PollInterval time.Duration // idle poll period (default 200ms)
+	PruneDelay   time.Duration // age a checkpoint needs before pruning below it (default 3m)
+	GapGrace     time.Duration // how long a change_id gap blocks publishing (default 2s)
+	Replicas     int           // stream replicas (default 1)
+	Logger       *slog.Logger
+}
+
+// Option changes Options.
+type Option func(*Options)
+
+// WithOptions replaces all options at once.
+func WithOptions(o Options) Option { return func(p *Options) { *p = o } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
+
+func (o *Options) defaults() error {
+	if o.DBName == "" {
+		o.DBName = "default"
+	}
+	if o.Stream == "" {
+		o.Stream = "MEMSYNC"
+	}
+	if o.DLQStream == "" {
+		o.DLQStream = "MEMSYNC_DLQ"
+	}
+	o.BatchSize = cmpDefault(o.BatchSize, 500)
+	o.PollInterval = cmpDefault(o.PollInterval, 200*time.Millisecond)
+	o.PruneDelay = cmpDefault(o.PruneDelay, 3*time.Minute)
+	o.GapGrace = cmpDefault(o.GapGrace, 2*time.Second)
+	o.Replicas = cmpDefault(o.Replicas, 1)
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o.validate()
+}
+
+func (o *Options) validate() error {
+	if !protocol.ValidName(o.DBName) {
+		return fmt.Errorf("%w: db name %q must match [A-Za-z0-9_-]{1,64}", ErrOptions, o.DBName)
+	}
+	if o.BatchSize < 1 || o.BatchSize > 999 {
+		return fmt.Errorf("%w: batch size %d must be in 1..999 (atomic batches hold 1000 messages)", ErrOptions, o.BatchSize)
+	}
+	if o.PruneDelay < 0 {
+		return fmt.Errorf("%w: prune delay %v must be >= 0", ErrOptions, o.PruneDelay)
+	}
+	return nil
+}
+
+func cmpDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}

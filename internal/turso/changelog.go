@@ -1,0 +1,137 @@
+package turso
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/memsync/memsync/protocol"
+)
+
+// Change is one change-log row.
+type Change struct {
+	ID       uint64
+	Entity   protocol.Entity
+	EntityID string
+}
+
+// Snapshot runs fn inside one read transaction: everything it reads is one
+// consistent state of the database.
+func (d *DB) Snapshot(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return d.classify(err)
+	}
+	defer tx.Rollback()
+	return d.classify(fn(tx))
+}
+
+// ChangesAfter reads up to limit change-log rows with change_id > cursor.
+func ChangesAfter(ctx context.Context, q querier, cursor uint64, limit int) ([]Change, error) {
+	rows, err := q.QueryContext(ctx, `SELECT change_id, CAST(entity AS BLOB), CAST(entity_id AS BLOB)
+  FROM memsync_changelog WHERE change_id > ? ORDER BY change_id LIMIT ?`, int64(cursor), limit)
+	if err != nil {
+		return nil, fmt.Errorf("read change log: %w", err)
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		var c Change
+		var ent, id []byte
+		if err := rows.Scan(&c.ID, &ent, &id); err != nil {
+			return nil, fmt.Errorf("scan change log: %w", err)
+		}
+		c.Entity, c.EntityID = protocol.Entity(ent), string(id)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// Head is the highest change_id ever assigned (AUTOINCREMENT's high-water
+// mark, which survives pruning).
+func Head(ctx context.Context, q rowQuerier) (uint64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'memsync_changelog'`).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return uint64(n), err
+}
+
+// Head returns the change-log head outside a snapshot.
+func (d *DB) Head(ctx context.Context) (uint64, error) {
+	h, err := Head(ctx, d.sql)
+	return h, d.classify(err)
+}
+
+// OldestChange is the smallest change_id still in the log (0 if empty).
+func (d *DB) OldestChange(ctx context.Context) (uint64, error) {
+	var n sql.NullInt64
+	err := d.sql.QueryRowContext(ctx, `SELECT MIN(change_id) FROM memsync_changelog`).Scan(&n)
+	return uint64(n.Int64), d.classify(err)
+}
+
+// EntityVersion is the newest change_id recorded for an entity (0 if the
+// log holds none, e.g. pruned).
+func (d *DB) EntityVersion(ctx context.Context, e protocol.Entity, id string) (uint64, error) {
+	var n sql.NullInt64
+	err := d.sql.QueryRowContext(ctx, `SELECT MAX(change_id) FROM memsync_changelog WHERE entity = ? AND entity_id = ?`, string(e), id).Scan(&n)
+	return uint64(n.Int64), d.classify(err)
+}
+
+// Prune deletes change-log rows with change_id <= upTo, in small chunks so
+// that agents writing concurrently wait at most one chunk.
+func (d *DB) Prune(ctx context.Context, upTo uint64) (int64, error) {
+	var total int64
+	for {
+		res, err := d.sql.ExecContext(ctx, `DELETE FROM memsync_changelog WHERE change_id IN
+  (SELECT change_id FROM memsync_changelog WHERE change_id <= ? ORDER BY change_id LIMIT 2000)`, int64(upTo))
+		if err != nil {
+			return total, d.classify(err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < 2000 {
+			return total, nil
+		}
+	}
+}
+
+// RecentEpisodeIDs returns the ids of the n most recent episodes
+// (start_time DESC, episode_id ASC); n == 0 means all.
+func (d *DB) RecentEpisodeIDs(ctx context.Context, n int) ([]string, error) {
+	q := `SELECT CAST(episode_id AS BLOB) FROM episodes ORDER BY start_time DESC, episode_id ASC`
+	if n > 0 {
+		q += fmt.Sprintf(" LIMIT %d", n)
+	}
+	rows, err := d.sql.QueryContext(ctx, q)
+	if err != nil {
+		return nil, d.classify(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id []byte
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, string(id))
+	}
+	return ids, d.classify(rows.Err())
+}
+
+// Count counts the rows of a kind.
+func (d *DB) Count(ctx context.Context, e protocol.Entity) (int, error) {
+	var n int
+	err := d.sql.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+tableOf[e]).Scan(&n)
+	return n, d.classify(err)
+}
+
+var tableOf = map[protocol.Entity]string{
+	protocol.EntityEpisode: "episodes", protocol.EntityPattern: "patterns", protocol.EntityEmbedding: "embeddings",
+}

@@ -1,0 +1,110 @@
+package turso
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/memsync/memsync/protocol"
+)
+
+// Row is one current row turned into protocol data, or the reason it could
+// not be (a malformed row: Err wraps ErrMalformedRow).
+type Row struct {
+	Entity protocol.Entity
+	ID     string
+	Data   []byte
+	Err    error
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// Every TEXT column is read CAST AS BLOB (see doc.go).
+var selectCols = map[protocol.Entity]string{
+	protocol.EntityEpisode: `SELECT CAST(episode_id AS BLOB), CAST(task_type AS BLOB), CAST(task_description AS BLOB),
+  CAST(context AS BLOB), start_time, end_time, CAST(steps AS BLOB), CAST(outcome AS BLOB), CAST(reward AS BLOB),
+  CAST(reflection AS BLOB), CAST(patterns AS BLOB), CAST(heuristics AS BLOB), CAST(checkpoints AS BLOB),
+  CAST(metadata AS BLOB), CAST(domain AS BLOB), CAST(language AS BLOB), created_at, archived_at FROM episodes`,
+	protocol.EntityPattern: `SELECT CAST(pattern_id AS BLOB), CAST(pattern_type AS BLOB), CAST(pattern_data AS BLOB), success_rate,
+  CAST(context_domain AS BLOB), CAST(context_language AS BLOB), CAST(context_tags AS BLOB), occurrence_count,
+  created_at, updated_at FROM patterns`,
+	protocol.EntityEmbedding: `SELECT CAST(embedding_id AS BLOB), CAST(item_id AS BLOB), CAST(item_type AS BLOB),
+  CAST(embedding_data AS BLOB), embedding_vector, dimension, CAST(model AS BLOB), created_at FROM embeddings`,
+}
+
+var idCol = map[protocol.Entity]string{
+	protocol.EntityEpisode: "episode_id", protocol.EntityPattern: "pattern_id", protocol.EntityEmbedding: "embedding_id",
+}
+
+// ReadRows returns the current rows of the given ids (absent ids are deleted).
+func ReadRows(ctx context.Context, q querier, e protocol.Entity, ids []string) (map[string]Row, error) {
+	out := make(map[string]Row, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		query := selectCols[e] + " WHERE " + idCol[e] + " IN (?" + strings.Repeat(",?", len(chunk)-1) + ")"
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		if err := scanRows(ctx, q, e, query, args, func(r Row) error { out[r.ID] = r; return nil }); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ScanRows calls fn for every row of a kind in id (byte) order, streaming.
+func (d *DB) ScanRows(ctx context.Context, e protocol.Entity, fn func(Row) error) error {
+	return d.classify(scanRows(ctx, d.sql, e, selectCols[e]+" ORDER BY "+idCol[e], nil, fn))
+}
+
+func scanRows(ctx context.Context, q querier, e protocol.Entity, query string, args []any, fn func(Row) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("read %ss: %w", e, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	n := len(cols)
+	for rows.Next() {
+		vals := make([]any, n)
+		ptrs := make([]any, n)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("scan %s: %w", e, err)
+		}
+		if err := fn(convert(e, vals)); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func convert(e protocol.Entity, v []any) Row {
+	c := &cells{v: v}
+	r := Row{Entity: e, ID: c.str(0)}
+	var obj any
+	switch e {
+	case protocol.EntityEpisode:
+		obj = c.episode()
+	case protocol.EntityPattern:
+		obj = c.pattern()
+	default:
+		obj = c.embedding()
+	}
+	if c.err != nil {
+		r.Err = fmt.Errorf("%w: %s %q: %v", ErrMalformedRow, e, r.ID, c.err)
+		return r
+	}
+	r.Data, r.Err = json.Marshal(obj)
+	return r
+}

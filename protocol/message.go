@@ -1,0 +1,97 @@
+package protocol
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Envelope is the JSON body of every entity message. Data holds the
+// entity's row (Episode, Pattern or Embedding JSON) for upserts and is absent
+// for deletes.
+type Envelope struct {
+	Schema  int             `json:"schema"`
+	Entity  Entity          `json:"entity"`
+	Op      Op              `json:"op"`
+	ID      string          `json:"id"`
+	Version uint64          `json:"version"`
+	Lineage string          `json:"lineage"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+// EncodeEnvelope marshals an envelope after validating it.
+func EncodeEnvelope(e *Envelope) ([]byte, error) {
+	if err := e.validate(); err != nil {
+		return nil, err
+	}
+	return json.Marshal(e)
+}
+
+// DecodeEnvelope parses and validates an entity message body.
+func DecodeEnvelope(b []byte) (*Envelope, error) {
+	var e Envelope
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if err := e.validate(); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+func (e *Envelope) validate() error {
+	if e.Schema != SchemaVersion {
+		return fmt.Errorf("%w: %d", ErrSchema, e.Schema)
+	}
+	if _, err := ParseEntity(string(e.Entity)); err != nil {
+		return err
+	}
+	if _, err := ParseOp(string(e.Op)); err != nil {
+		return err
+	}
+	return e.validateBody()
+}
+
+func (e *Envelope) validateBody() error {
+	if len(e.ID) > MaxIDLen {
+		return fmt.Errorf("%w: id of %d bytes", ErrBadID, len(e.ID))
+	}
+	if e.Version == 0 {
+		return fmt.Errorf("%w: version 0", ErrMalformed)
+	}
+	if e.Op == OpUpsert && len(e.Data) == 0 {
+		return fmt.Errorf("%w: upsert without data", ErrMalformed)
+	}
+	if e.Op == OpDelete && len(e.Data) != 0 {
+		return fmt.Errorf("%w: delete with data", ErrMalformed)
+	}
+	return nil
+}
+
+// Checkpoint is the body of memsync.<db>._checkpoint: the publisher's cursor.
+// Every change with change_id <= Cursor has been published at or before the
+// checkpoint's stream sequence.
+type Checkpoint struct {
+	Schema      int    `json:"schema"`
+	Lineage     string `json:"lineage"`
+	Cursor      uint64 `json:"cursor"`
+	Head        uint64 `json:"head"`
+	PublishedAt int64  `json:"published_at_ms"`
+}
+
+// EncodeCheckpoint marshals a checkpoint.
+func EncodeCheckpoint(c *Checkpoint) ([]byte, error) {
+	c.Schema = SchemaVersion
+	return json.Marshal(c)
+}
+
+// DecodeCheckpoint parses a checkpoint body.
+func DecodeCheckpoint(b []byte) (*Checkpoint, error) {
+	var c Checkpoint
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("%w: checkpoint: %v", ErrMalformed, err)
+	}
+	if c.Schema != SchemaVersion {
+		return nil, fmt.Errorf("%w: checkpoint schema %d", ErrSchema, c.Schema)
+	}
+	return &c, nil
+}
