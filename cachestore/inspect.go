@@ -81,3 +81,9 @@ func (s *Store) WindowIDs() ([]string, error) {
 	})
 	return ids, err
 }
+
+// IsCached reports whether an entity's data is in the cache.
+func (s *Store) IsCached(e protocol.Entity, id string) (bool, error) {
+	b, err := s.optional(dataKey(kindOf(e), id))
+	return b != nil, err
+}

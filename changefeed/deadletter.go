@@ -10,21 +10,11 @@ import (
 	"github.com/memsync/memsync/protocol"
 )
 
-// Dead-letter headers.
-const (
-	HeaderDLQError  = "Memsync-Error"
-	HeaderDLQSource = "Memsync-Source"
-)
-
 // deadLetter parks a row that cannot be published, with the reason.
 func (c *Changefeed) deadLetter(ctx context.Context, it item, epoch string, cause error) error {
-	tok, err := protocol.EncodeID(it.ID)
-	if err != nil {
-		tok = "~too-long"
-	}
-	m := nats.NewMsg(fmt.Sprintf("%s.%s.%s.%s", DLQSubjectRoot, c.opts.DBName, it.Entity, tok))
-	m.Header.Set(HeaderDLQError, cause.Error())
-	m.Header.Set(HeaderDLQSource, "changefeed")
+	m := nats.NewMsg(protocol.DLQSubject(c.opts.DBName, it.Entity, it.ID))
+	m.Header.Set(protocol.HeaderError, cause.Error())
+	m.Header.Set(protocol.HeaderSource, "changefeed")
 	m.Header.Set(protocol.HeaderEntity, string(it.Entity))
 	m.Header.Set(protocol.HeaderVersion, strconv.FormatUint(it.Version, 10))
 	m.Header.Set(protocol.HeaderLineage, c.lineage)

@@ -37,15 +37,12 @@ func DLQConfig(name string, replicas int) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:        name,
 		Description: "memsync: dead letters (messages and rows that could not be synced)",
-		Subjects:    []string{DLQSubjectRoot + ".>"},
+		Subjects:    []string{protocol.DLQSubjectRoot + ".>"},
 		Storage:     jetstream.FileStorage,
 		MaxAge:      30 * 24 * time.Hour,
 		Replicas:    replicas,
 	}
 }
-
-// DLQSubjectRoot prefixes dead-letter subjects.
-const DLQSubjectRoot = "memsync_dlq"
 
 // EnsureStreams creates or updates the data and dead-letter streams.
 func EnsureStreams(ctx context.Context, js jetstream.JetStream, o *Options) (jetstream.Stream, error) {

@@ -18,3 +18,11 @@ const (
 
 // DTypeF32LE names little-endian IEEE-754 float32 vectors.
 const DTypeF32LE = "f32le"
+
+// Dead-letter headers: the reason and which component parked the message.
+const (
+	HeaderError  = "Memsync-Error"
+	HeaderSource = "Memsync-Source"
+	// HeaderOrigSubject is the subject a dead-lettered stream message had.
+	HeaderOrigSubject = "Memsync-Original-Subject"
+)

@@ -118,3 +118,16 @@ func ParseSubject(subj string) (ParsedSubject, error) {
 	}
 	return ParsedSubject{DB: parts[1], Entity: e, ID: id}, nil
 }
+
+// DLQSubjectRoot prefixes dead-letter subjects (stream MEMSYNC_DLQ by default).
+const DLQSubjectRoot = "memsync_dlq"
+
+// DLQSubject is memsync_dlq.<db>.<entity>.<token(id)>; ids too long for a
+// subject use "~too-long" (the id travels in the message).
+func DLQSubject(db string, e Entity, id string) string {
+	tok, err := EncodeID(id)
+	if err != nil {
+		tok = "~too-long"
+	}
+	return DLQSubjectRoot + "." + db + "." + string(e) + "." + tok
+}

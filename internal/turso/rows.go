@@ -17,6 +17,10 @@ type Row struct {
 	ID     string
 	Data   []byte
 	Err    error
+	// Owner and OwnerExists describe an embedding's owner in the same read.
+	Owner       protocol.Entity
+	OwnerID     string
+	OwnerExists bool
 }
 
 type querier interface {
@@ -33,7 +37,10 @@ var selectCols = map[protocol.Entity]string{
   CAST(context_domain AS BLOB), CAST(context_language AS BLOB), CAST(context_tags AS BLOB), occurrence_count,
   created_at, updated_at FROM patterns`,
 	protocol.EntityEmbedding: `SELECT CAST(embedding_id AS BLOB), CAST(item_id AS BLOB), CAST(item_type AS BLOB),
-  CAST(embedding_data AS BLOB), embedding_vector, dimension, CAST(model AS BLOB), created_at FROM embeddings`,
+  CAST(embedding_data AS BLOB), embedding_vector, dimension, CAST(model AS BLOB), created_at,
+  CASE item_type WHEN 'episode' THEN EXISTS(SELECT 1 FROM episodes WHERE episode_id = item_id)
+                 WHEN 'pattern' THEN EXISTS(SELECT 1 FROM patterns WHERE pattern_id = item_id) ELSE 0 END
+  FROM embeddings`,
 }
 
 var idCol = map[protocol.Entity]string{
@@ -104,6 +111,11 @@ func convert(e protocol.Entity, v []any) Row {
 	if c.err != nil {
 		r.Err = fmt.Errorf("%w: %s %q: %v", ErrMalformedRow, e, r.ID, c.err)
 		return r
+	}
+	if emb, ok := obj.(*protocol.Embedding); ok {
+		r.Owner, r.OwnerID = protocol.Entity(emb.ItemType), emb.ItemID
+		n, _ := v[8].(int64)
+		r.OwnerExists = n == 1
 	}
 	r.Data, r.Err = json.Marshal(obj)
 	return r

@@ -1,0 +1,109 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/protocol"
+)
+
+// bind checks the stream is the one the cache was built from and attaches
+// the durable consumer at the cache's position.
+func (w *Worker) bind(ctx context.Context) error {
+	s, err := w.js.Stream(ctx, w.opts.Stream)
+	if err != nil {
+		return fmt.Errorf("worker: stream %s: %w", w.opts.Stream, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("worker: stream %s info: %w", w.opts.Stream, err)
+	}
+	if err := w.checkStream(info); err != nil {
+		return err
+	}
+	w.stream = s
+	w.cons, err = w.consumer(ctx, s)
+	return err
+}
+
+// checkStream detects a stream recreated (new creation time) or rolled back
+// (last sequence below the cache's position) under the cache.
+func (w *Worker) checkStream(info *jetstream.StreamInfo) error {
+	st := w.store.State()
+	id := cachestore.StreamIdentity{Name: info.Config.Name, Created: info.Created.UnixNano()}
+	if st.Stream.Name == "" {
+		return w.store.SetStream(id, st.Lineage)
+	}
+	if st.Stream != id {
+		return fmt.Errorf("%w: cache %s was built from stream %s created %d, the stream now was created %d; run `memsync rebuild --worker %s`",
+			ErrStreamReplaced, w.store.Dir(), st.Stream.Name, st.Stream.Created, id.Created, w.opts.Name)
+	}
+	if info.State.LastSeq < st.Position {
+		return fmt.Errorf("%w: cache %s is at sequence %d but the stream ends at %d; run `memsync rebuild --worker %s`",
+			ErrStreamReplaced, w.store.Dir(), st.Position, info.State.LastSeq, w.opts.Name)
+	}
+	return nil
+}
+
+func (w *Worker) filters() []string {
+	o := w.store.Options()
+	f := []string{protocol.EntityFilter(w.opts.DBName, protocol.EntityEpisode), protocol.CheckpointSubject(w.opts.DBName)}
+	if !o.NoPatterns {
+		f = append(f, protocol.EntityFilter(w.opts.DBName, protocol.EntityPattern))
+	}
+	if !o.NoEmbeddings {
+		f = append(f, protocol.EntityFilter(w.opts.DBName, protocol.EntityEmbedding))
+	}
+	return f
+}
+
+// consumer reuses the durable consumer when it agrees with the cache's
+// position, and otherwise re-creates it to start right after it: the cache,
+// not the server, is the authority on what was applied.
+func (w *Worker) consumer(ctx context.Context, s jetstream.Stream) (jetstream.Consumer, error) {
+	name := ConsumerName(w.opts.DBName, w.opts.Name)
+	pos := w.store.State().Position
+	c, err := s.Consumer(ctx, name)
+	if err == nil {
+		if ok, err := w.agrees(ctx, c, pos); ok || err != nil {
+			return c, err
+		}
+		w.log.Info("re-creating consumer at the cache's position", "position", pos)
+		if err := s.DeleteConsumer(ctx, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			return nil, err
+		}
+	} else if !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil, err
+	}
+	return s.CreateConsumer(ctx, w.consumerConfig(name, pos))
+}
+
+func (w *Worker) agrees(ctx context.Context, c jetstream.Consumer, pos uint64) (bool, error) {
+	info, err := c.Info(ctx)
+	if err != nil {
+		return false, err
+	}
+	sameFilters := fmt.Sprint(info.Config.FilterSubjects) == fmt.Sprint(w.filters())
+	return sameFilters && info.AckFloor.Stream == pos && info.NumAckPending == 0 && info.Delivered.Stream == pos, nil
+}
+
+func (w *Worker) consumerConfig(name string, pos uint64) jetstream.ConsumerConfig {
+	cfg := jetstream.ConsumerConfig{
+		Durable:        name,
+		Description:    "memsync worker " + w.opts.Name,
+		FilterSubjects: w.filters(),
+		AckPolicy:      jetstream.AckAllPolicy,
+		AckWait:        w.opts.AckWait,
+		MaxAckPending:  4 * w.opts.BatchSize,
+		MaxWaiting:     16,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	}
+	if pos > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, pos+1
+	}
+	return cfg
+}

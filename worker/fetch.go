@@ -1,0 +1,129 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/protocol"
+)
+
+// fetchAndApply fetches one batch, applies it durably, then acknowledges it.
+func (w *Worker) fetchAndApply(ctx context.Context, noWait bool) (int, error) {
+	msgs, err := w.fetch(ctx, noWait)
+	if err != nil || len(msgs) == 0 {
+		return 0, err
+	}
+	b, err := w.decode(ctx, msgs)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	st, err := w.apply(ctx, b)
+	if err != nil {
+		return 0, err
+	}
+	// INVARIANT 3: acknowledge only after Apply committed the batch and the
+	// position with Sync. AckAll on the last message covers the batch.
+	if err := msgs[len(msgs)-1].Ack(); err != nil {
+		w.log.Debug("ack lost; the batch will be redelivered as no-ops", "error", err)
+	}
+	w.stats.record(len(msgs), st, b, time.Since(start))
+	return len(msgs), nil
+}
+
+func (w *Worker) fetch(ctx context.Context, noWait bool) ([]jetstream.Msg, error) {
+	var batch jetstream.MessageBatch
+	var err error
+	if noWait {
+		batch, err = w.cons.FetchNoWait(w.opts.BatchSize)
+	} else {
+		batch, err = w.cons.Fetch(w.opts.BatchSize, jetstream.FetchMaxWait(w.opts.FetchWait))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("worker: fetch: %w", err)
+	}
+	var msgs []jetstream.Msg
+	for m := range batch.Messages() {
+		msgs = append(msgs, m)
+	}
+	if err := batch.Error(); err != nil && len(msgs) == 0 && !errors.Is(err, nats.ErrTimeout) {
+		return nil, fmt.Errorf("worker: fetch: %w", err)
+	}
+	return msgs, ctx.Err()
+}
+
+// decode turns messages into a cachestore batch; undecodable messages are
+// parked in the dead-letter stream with the reason and left out.
+func (w *Worker) decode(ctx context.Context, msgs []jetstream.Msg) (cachestore.Batch, error) {
+	var b cachestore.Batch
+	for _, m := range msgs {
+		meta, err := m.Metadata()
+		if err != nil {
+			return b, fmt.Errorf("worker: message metadata: %w", err)
+		}
+		b.Position = meta.Sequence.Stream
+		if err := w.decodeOne(m, &b); err != nil {
+			if perr := w.park(ctx, m, err); perr != nil {
+				return b, perr
+			}
+		}
+	}
+	return b, nil
+}
+
+func (w *Worker) decodeOne(m jetstream.Msg, b *cachestore.Batch) error {
+	if m.Subject() == protocol.CheckpointSubject(w.opts.DBName) {
+		cp, err := protocol.DecodeCheckpoint(m.Data())
+		if err != nil {
+			return err
+		}
+		b.Checkpoint = max(b.Checkpoint, cp.Cursor)
+		return w.checkLineage(cp.Lineage)
+	}
+	env, err := protocol.DecodeEnvelope(m.Data())
+	if err != nil {
+		return err
+	}
+	c := cachestore.ChangeFromEnvelope(env)
+	if err := c.Check(); err != nil {
+		return err
+	}
+	if err := w.checkLineage(env.Lineage); err != nil {
+		return err
+	}
+	b.Changes = append(b.Changes, c)
+	return nil
+}
+
+func (w *Worker) checkLineage(l string) error {
+	st := w.store.State()
+	if st.Lineage == "" {
+		return w.store.SetStream(st.Stream, l)
+	}
+	if st.Lineage != l {
+		return fmt.Errorf("%w: cache has lineage %s, message has %s; run `memsync rebuild --worker %s`", ErrLineageChanged, st.Lineage, l, w.opts.Name)
+	}
+	return nil
+}
+
+// apply retries transient failures (a backfill that could not reach NATS)
+// with backoff while holding the same messages.
+func (w *Worker) apply(ctx context.Context, b cachestore.Batch) (cachestore.ApplyStats, error) {
+	bo := newBackoff()
+	for {
+		st, err := w.store.Apply(ctx, b, source{w})
+		if err == nil || needsRebuild(err) || ctx.Err() != nil {
+			return st, err
+		}
+		w.outage.fail(w.log, err)
+		if !sleep(ctx, bo.NextBackOff()) {
+			return st, ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package worker
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/memsync/memsync/protocol"
+)
+
+// Options configure a Worker.
+type Options struct {
+	Name      string        // worker identity (default "default")
+	DBName    string        // <db> subject token (default "default")
+	Stream    string        // stream name (default "MEMSYNC")
+	DLQStream string        // dead-letter stream (default "MEMSYNC_DLQ")
+	BatchSize int           // messages per fetch and Pebble batch (default 256)
+	FetchWait time.Duration // longest wait for a batch to fill (default 200ms)
+	AckWait   time.Duration // server redelivery timeout (default 60s)
+	Logger    *slog.Logger
+}
+
+// Option changes Options.
+type Option func(*Options)
+
+// WithOptions replaces all options at once.
+func WithOptions(o Options) Option { return func(p *Options) { *p = o } }
+
+func (o *Options) defaults() error {
+	o.Name = def(o.Name, "default")
+	o.DBName = def(o.DBName, "default")
+	o.Stream = def(o.Stream, "MEMSYNC")
+	o.DLQStream = def(o.DLQStream, "MEMSYNC_DLQ")
+	o.BatchSize = def(o.BatchSize, 256)
+	o.FetchWait = def(o.FetchWait, 200*time.Millisecond)
+	o.AckWait = def(o.AckWait, 60*time.Second)
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if !protocol.ValidName(o.Name) || !protocol.ValidName(o.DBName) {
+		return fmt.Errorf("%w: worker %q and db %q must match [A-Za-z0-9_-]{1,64}", ErrOptions, o.Name, o.DBName)
+	}
+	if o.BatchSize < 1 || o.BatchSize > 10000 {
+		return fmt.Errorf("%w: batch size %d must be in 1..10000", ErrOptions, o.BatchSize)
+	}
+	return nil
+}
+
+func def[T comparable](v, d T) T {
+	var zero T
+	if v == zero {
+		return d
+	}
+	return v
+}
+
+// ConsumerName is the durable consumer of a worker.
+func ConsumerName(db, worker string) string { return "memsync-" + db + "-" + worker }

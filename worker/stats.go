@@ -1,0 +1,83 @@
+package worker
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/memsync/memsync/cachestore"
+)
+
+type stats struct {
+	received    atomic.Uint64
+	applied     atomic.Uint64
+	skipped     atomic.Uint64
+	backfilled  atomic.Uint64
+	batches     atomic.Uint64
+	deadLetters atomic.Uint64
+	lastBatchNs atomic.Int64
+}
+
+func (s *stats) record(n int, st cachestore.ApplyStats, _ cachestore.Batch, took time.Duration) {
+	s.received.Add(uint64(n))
+	s.applied.Add(uint64(st.Applied))
+	s.skipped.Add(uint64(st.Skipped))
+	s.backfilled.Add(uint64(st.Backfilled))
+	s.batches.Add(1)
+	s.lastBatchNs.Store(int64(took))
+}
+
+// Stats is a snapshot of the worker's counters since it started.
+type Stats struct {
+	Received    uint64    `json:"received"`
+	Applied     uint64    `json:"applied"`
+	Skipped     uint64    `json:"skipped"`
+	Backfilled  uint64    `json:"backfilled"`
+	Batches     uint64    `json:"batches"`
+	DeadLetters uint64    `json:"dead_letters"`
+	OutageSince time.Time `json:"outage_since,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+}
+
+// Stats returns the counters.
+func (w *Worker) Stats() Stats {
+	since, last := w.outage.State()
+	return Stats{
+		Received: w.stats.received.Load(), Applied: w.stats.applied.Load(), Skipped: w.stats.skipped.Load(),
+		Backfilled: w.stats.backfilled.Load(), Batches: w.stats.batches.Load(),
+		DeadLetters: w.stats.deadLetters.Load(), OutageSince: since, LastError: last,
+	}
+}
+
+// outage logs once when failures start and once when they end.
+type outage struct {
+	mu      sync.Mutex
+	since   time.Time
+	lastErr string
+}
+
+func (o *outage) fail(log *slog.Logger, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.lastErr = err.Error()
+	if o.since.IsZero() {
+		o.since = time.Now()
+		log.Warn("worker step failing; serving reads from the cache, retrying with backoff", "error", err)
+	}
+}
+
+func (o *outage) recover(log *slog.Logger) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.since.IsZero() {
+		log.Info("worker recovered", "after", time.Since(o.since).Round(time.Millisecond))
+		o.since = time.Time{}
+	}
+}
+
+func (o *outage) State() (time.Time, string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.since, o.lastErr
+}

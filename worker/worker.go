@@ -1,0 +1,133 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/memsync/memsync/cachestore"
+)
+
+// Worker applies the stream to one cache.
+type Worker struct {
+	store  *cachestore.Store
+	js     jetstream.JetStream
+	opts   Options
+	log    *slog.Logger
+	stream jetstream.Stream
+	cons   jetstream.Consumer
+	stats  stats
+	outage outage
+}
+
+// New builds a Worker; nothing runs until Run or CatchUp.
+func New(store *cachestore.Store, js jetstream.JetStream, opts ...Option) (*Worker, error) {
+	var o Options
+	for _, f := range opts {
+		f(&o)
+	}
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	return &Worker{store: store, js: js, opts: o, log: o.Logger.With("component", "worker", "worker", o.Name)}, nil
+}
+
+// Store is the worker's cache (reads never wait on the network).
+func (w *Worker) Store() *cachestore.Store { return w.store }
+
+// Run consumes until ctx is done. NATS outages are retried with backoff;
+// errors that need a rebuild (ErrStreamReplaced, ErrLineageChanged,
+// cachestore.ErrCorrupt) are returned.
+func (w *Worker) Run(ctx context.Context) error {
+	bo := newBackoff()
+	for ctx.Err() == nil {
+		err := w.step(ctx)
+		if ctx.Err() != nil {
+			break
+		}
+		if err == nil {
+			w.outage.recover(w.log)
+			bo.Reset()
+			continue
+		}
+		if needsRebuild(err) {
+			return err
+		}
+		w.outage.fail(w.log, err)
+		w.cons = nil
+		if !sleep(ctx, bo.NextBackOff()) {
+			break
+		}
+	}
+	return nil
+}
+
+func needsRebuild(err error) bool {
+	return errors.Is(err, ErrStreamReplaced) || errors.Is(err, ErrLineageChanged) ||
+		errors.Is(err, cachestore.ErrCorrupt) || errors.Is(err, ErrOptions)
+}
+
+// step binds the consumer if needed and processes one fetched batch.
+func (w *Worker) step(ctx context.Context) error {
+	if w.cons == nil {
+		if err := w.bind(ctx); err != nil {
+			return err
+		}
+	}
+	_, err := w.fetchAndApply(ctx, false)
+	return err
+}
+
+// CatchUp consumes until nothing is pending and returns how many messages
+// it processed.
+func (w *Worker) CatchUp(ctx context.Context) (int, error) {
+	if err := w.bind(ctx); err != nil {
+		return 0, err
+	}
+	total := 0
+	for {
+		n, err := w.fetchAndApply(ctx, true)
+		total += n
+		if err != nil || n > 0 {
+			if err != nil {
+				return total, err
+			}
+			continue
+		}
+		done, err := w.drained(ctx)
+		if done || err != nil {
+			return total, err
+		}
+	}
+}
+
+func (w *Worker) drained(ctx context.Context) (bool, error) {
+	info, err := w.cons.Info(ctx)
+	if err != nil {
+		return false, err
+	}
+	return info.NumPending == 0 && info.NumAckPending == 0, nil
+}
+
+func newBackoff() *backoff.ExponentialBackOff {
+	bo := backoff.NewExponentialBackOff()
+	bo.InitialInterval = 200 * time.Millisecond
+	bo.MaxInterval = 15 * time.Second
+	bo.MaxElapsedTime = 0
+	return bo
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
