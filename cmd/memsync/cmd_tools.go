@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/internal/seed"
+	"github.com/memsync/memsync/internal/validate"
+)
+
+func runSeed(ctx context.Context, args []string) error {
+	c := newFlags("seed")
+	c.tursoFlags()
+	episodes := c.fs.Int("episodes", 1000, "episodes to write")
+	patterns := c.fs.Int("patterns", 50, "patterns to write")
+	dim := c.fs.Int("embedding-dim", 384, "embedding dimension (0 = no embeddings); 384 also fills the F32_BLOB column")
+	seedV := c.fs.Uint64("seed", 1, "random seed (same seed, same memories)")
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	if *episodes < 0 || *patterns < 0 || *dim < 0 {
+		return &exitError{2, fmt.Errorf("--episodes, --patterns and --embedding-dim must be >= 0")}
+	}
+	log := c.logger()
+	db, err := c.openTurso(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CreateTables(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	p := newProgress("seed", log)
+	err = seed.Seed(ctx, db.SQL(), seed.Options{Episodes: *episodes, Patterns: *patterns, EmbeddingDim: *dim, Seed: *seedV,
+		Progress: func(done int) { p.update(done, *episodes) }})
+	p.done()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("seeded %d episodes, %d patterns (embedding dim %d) into %s in %s\n", *episodes, *patterns, *dim, db.URL(), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// openCacheReadOnly opens an existing cache without creating one.
+func (c *common) openExistingCache() (*cachestore.Store, error) {
+	dir := c.cachePath()
+	if _, err := os.Stat(filepath.Join(dir, "CURRENT")); err != nil {
+		if _, err2 := os.Stat(dir); err2 != nil {
+			return nil, fmt.Errorf("no cache at %s (run `memsync run` or `memsync worker` first)", dir)
+		}
+	}
+	return cachestore.Open(dir, c.storeOptions())
+}
+
+func runValidate(ctx context.Context, args []string) error {
+	c := newFlags("validate")
+	c.tursoFlags()
+	c.cacheFlags()
+	asJSON := c.fs.Bool("json", false, "print the report as JSON")
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	c.logger()
+	r, err := validateOnce(ctx, c)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	printReport(r, *asJSON)
+	if !r.Consistent {
+		return &exitError{1, nil}
+	}
+	return nil
+}
+
+func validateOnce(ctx context.Context, c *common) (*validate.Report, error) {
+	store, err := c.openExistingCache()
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	db, err := c.openTurso(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return validate.Run(ctx, db, store)
+}
+
+func printReport(r *validate.Report, asJSON bool) {
+	if asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(r)
+		return
+	}
+	state := "consistent"
+	if !r.Consistent {
+		state = "NOT consistent"
+	}
+	fmt.Printf("%s: stale %d, diverged %d, orphan embeddings %d (applied version %d, Turso head %d)\n",
+		state, r.Stale, r.Diverged, r.OrphanEmbeddings, r.AppliedVersion, r.TursoHeadVersion)
+	for _, k := range []struct {
+		n string
+		r validate.KindReport
+	}{{"episodes", r.Episodes}, {"patterns", r.Patterns}, {"embeddings", r.Embeddings}} {
+		fmt.Printf("  %-10s turso %d, expected %d, cached %d, mismatched %d\n", k.n, k.r.Turso, k.r.Expected, k.r.Cache, k.r.Mismatched)
+	}
+	for _, ex := range r.Examples {
+		fmt.Println("  -", ex)
+	}
+}
+
+// statusReport is the `status --json` output.
+type statusReport struct {
+	Worker           string            `json:"worker"`
+	Cache            string            `json:"cache"`
+	AppliedVersion   uint64            `json:"applied_version"`
+	TursoHeadVersion uint64            `json:"turso_head_version"`
+	Lag              uint64            `json:"lag"`
+	Stale            bool              `json:"stale"`
+	Position         uint64            `json:"stream_position"`
+	LastSync         *time.Time        `json:"last_sync"`
+	LastError        string            `json:"last_error"`
+	Counts           cachestore.Counts `json:"counts"`
+	Running          bool              `json:"running"`
+}
+
+func runStatus(ctx context.Context, args []string) error {
+	c := newFlags("status")
+	c.tursoFlags()
+	c.cacheFlags()
+	asJSON := c.fs.Bool("json", false, "print as JSON")
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	c.logger()
+	s, err := offlineStatus(ctx, c)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	fmt.Printf("worker %s (%s)\n  applied version %d, Turso head %d, lag %d, stale %v\n  last sync %v\n  cached: %d episodes, %d patterns, %d embeddings\n",
+		s.Worker, s.Cache, s.AppliedVersion, s.TursoHeadVersion, s.Lag, s.Stale, s.LastSync, s.Counts.Episodes, s.Counts.Patterns, s.Counts.Embeddings)
+	if s.LastError != "" {
+		fmt.Printf("  last error: %s\n", s.LastError)
+	}
+	return nil
+}
+
+// offlineStatus reads a stopped worker's cache and Turso.
+func offlineStatus(ctx context.Context, c *common) (*statusReport, error) {
+	store, err := c.openExistingCache()
+	if errors.Is(err, cachestore.ErrLocked) {
+		return nil, fmt.Errorf("%w (the worker is running; the live form of status comes with the operations work)", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	st := store.State()
+	s := &statusReport{Worker: c.workerName, Cache: store.Dir(), AppliedVersion: st.AppliedVersion, Position: st.Position}
+	if st.LastSyncMs > 0 {
+		t := time.UnixMilli(st.LastSyncMs).UTC()
+		s.LastSync = &t
+	}
+	if s.Counts, err = store.Counts(); err != nil {
+		return nil, err
+	}
+	s.TursoHeadVersion, s.LastError = tursoHead(ctx, c)
+	if s.TursoHeadVersion > s.AppliedVersion {
+		s.Lag = s.TursoHeadVersion - s.AppliedVersion
+	}
+	s.Stale = s.Lag > 0 || s.LastError != ""
+	return s, nil
+}
+
+// tursoHead reads the change-log head; an unreachable Turso is reported, not fatal.
+func tursoHead(ctx context.Context, c *common) (uint64, string) {
+	db, err := c.openTurso(ctx)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer db.Close()
+	h, err := db.Head(ctx)
+	if err != nil {
+		return 0, err.Error()
+	}
+	return h, ""
+}
+
+func runNATS(ctx context.Context, args []string) error {
+	c := newFlags("nats")
+	listen := c.fs.String("listen", "127.0.0.1:4222", "HOST:PORT to listen on")
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	log := c.logger()
+	host, port, err := splitHostPort(*listen)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	srv, err := startEmbedded(filepath.Join(c.dataDir, "nats"), host, port)
+	if err != nil {
+		return err
+	}
+	log.Info("NATS JetStream server running", "url", srv.ClientURL(), "store", filepath.Join(c.dataDir, "nats"))
+	<-ctx.Done()
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	return nil
+}

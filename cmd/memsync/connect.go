@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/internal/turso"
+)
+
+func (c *common) openTurso(ctx context.Context) (*turso.DB, error) {
+	target := c.tursoTarget()
+	if strings.HasPrefix(target, "file:") {
+		if err := os.MkdirAll(filepath.Dir(strings.TrimPrefix(target, "file:")), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	return turso.Open(ctx, target, c.tursoToken)
+}
+
+// natsConn connects to --nats; with embed and no --nats it starts an
+// embedded JetStream server with its store in <data-dir>/nats.
+type natsConn struct {
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	srv *server.Server
+}
+
+func (c *common) connectNATS(log *slog.Logger, embed bool) (*natsConn, error) {
+	out := &natsConn{}
+	url := c.natsURL
+	opts := []nats.Option{nats.Name("memsync"), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("NATS disconnected; retrying", "error", err)
+			}
+		}),
+		nats.ReconnectHandler(func(*nats.Conn) { log.Info("NATS reconnected") })}
+	if url == "" {
+		if !embed {
+			return nil, &exitError{2, fmt.Errorf("--nats (or NATS_URL) is required")}
+		}
+		srv, err := startEmbedded(filepath.Join(c.dataDir, "nats"), "127.0.0.1", -1)
+		if err != nil {
+			return nil, err
+		}
+		out.srv = srv
+		opts = append(opts, nats.InProcessServer(srv))
+		url = srv.ClientURL()
+		log.Info("embedded NATS JetStream started", "store", filepath.Join(c.dataDir, "nats"))
+	}
+	if c.natsCreds != "" {
+		opts = append(opts, nats.UserCredentials(c.natsCreds))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		out.close()
+		return nil, fmt.Errorf("connect to NATS: %w", err)
+	}
+	out.nc = nc
+	out.js, err = jetstream.New(nc)
+	return out, err
+}
+
+func (n *natsConn) close() {
+	if n.nc != nil {
+		n.nc.Drain()
+		n.nc.Close()
+	}
+	if n.srv != nil {
+		n.srv.Shutdown()
+		n.srv.WaitForShutdown()
+	}
+}
+
+func startEmbedded(storeDir, host string, port int) (*server.Server, error) {
+	if err := os.MkdirAll(storeDir, 0o755); err != nil {
+		return nil, err
+	}
+	srv, err := server.NewServer(&server.Options{ServerName: "memsync-embedded", Host: host, Port: port,
+		JetStream: true, StoreDir: storeDir, NoSigs: true, NoLog: true})
+	if err != nil {
+		return nil, fmt.Errorf("embedded NATS: %w", err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(30 * time.Second) {
+		srv.Shutdown()
+		return nil, fmt.Errorf("embedded NATS did not start (store %s)", storeDir)
+	}
+	return srv, nil
+}
+
+func (c *common) storeOptions() *cachestore.Options {
+	return &cachestore.Options{MaxEpisodes: c.maxEpisodes, NoPatterns: c.noPatterns, NoEmbeddings: c.noEmbeddings}
+}
+
+func (c *common) openCache() (*cachestore.Store, error) {
+	dir := c.cachePath()
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, err
+	}
+	return cachestore.Open(dir, c.storeOptions())
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+var errHelp = errors.New("help shown")
+
+// common holds the flags shared by the commands that need them.
+type common struct {
+	fs           *flag.FlagSet
+	dataDir      string
+	tursoURL     string
+	tursoToken   string
+	natsURL      string
+	natsCreds    string
+	dbName       string
+	stream       string
+	dlqStream    string
+	workerName   string
+	cacheDir     string
+	logFormat    string
+	logLevel     string
+	metricsAddr  string
+	maxEpisodes  int
+	batchSize    int
+	noPatterns   bool
+	noEmbeddings bool
+	pollInterval time.Duration
+	pruneDelay   time.Duration
+	pubBatch     int
+}
+
+// conventional environment variables honoured besides MEMSYNC_<FLAG>.
+var conventionalEnv = map[string]string{
+	"turso": "TURSO_DATABASE_URL", "turso-token": "TURSO_AUTH_TOKEN", "nats": "NATS_URL", "nats-creds": "NATS_CREDS",
+}
+
+func newFlags(name string) *common {
+	c := &common{fs: flag.NewFlagSet("memsync "+name, flag.ContinueOnError)}
+	c.fs.StringVar(&c.dataDir, "data-dir", "./memsync-data", "directory for the local database, caches and embedded NATS store")
+	c.fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	c.fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	return c
+}
+
+func (c *common) tursoFlags() {
+	c.fs.StringVar(&c.tursoURL, "turso", "", "Turso/libSQL URL (default file:<data-dir>/memory.db; env TURSO_DATABASE_URL)")
+	c.fs.StringVar(&c.tursoToken, "turso-token", "", "Turso auth token (env TURSO_AUTH_TOKEN; never logged)")
+}
+
+func (c *common) natsFlags() {
+	c.fs.StringVar(&c.natsURL, "nats", "", "NATS URL (env NATS_URL; `run` embeds a server when absent)")
+	c.fs.StringVar(&c.natsCreds, "nats-creds", "", "NATS credentials file (env NATS_CREDS)")
+	c.fs.StringVar(&c.dbName, "db-name", "default", "database name: the <db> subject token")
+	c.fs.StringVar(&c.stream, "stream", "MEMSYNC", "JetStream stream name")
+	c.fs.StringVar(&c.dlqStream, "dlq-stream", "MEMSYNC_DLQ", "dead-letter stream name")
+}
+
+func (c *common) cacheFlags() {
+	c.fs.StringVar(&c.workerName, "worker", "default", "worker identity; its cache is <data-dir>/cache/<NAME> unless --cache")
+	c.fs.StringVar(&c.cacheDir, "cache", "", "cache directory (default <data-dir>/cache/<worker>)")
+	c.fs.IntVar(&c.maxEpisodes, "max-episodes", 1000, "episodes kept in the cache, most recent first (0 = unbounded)")
+	c.fs.BoolVar(&c.noPatterns, "no-patterns", false, "do not cache patterns")
+	c.fs.BoolVar(&c.noEmbeddings, "no-embeddings", false, "do not cache embeddings")
+}
+
+func (c *common) workerFlags() {
+	c.fs.IntVar(&c.batchSize, "batch-size", 256, "messages per fetch and Pebble batch")
+	c.fs.StringVar(&c.metricsAddr, "metrics-addr", "", "address for metrics, /healthz and /readyz (e.g. 127.0.0.1:9464)")
+}
+
+func (c *common) changefeedFlags() {
+	c.fs.DurationVar(&c.pollInterval, "poll-interval", 200*time.Millisecond, "idle change-log poll interval")
+	c.fs.DurationVar(&c.pruneDelay, "prune-delay", 3*time.Minute, "age a checkpoint needs before the change log is pruned below it")
+	c.fs.IntVar(&c.pubBatch, "publish-batch", 500, "change-log rows per atomic publish batch (1..999)")
+}
+
+// parse applies environment variables, then the command line.
+func (c *common) parse(args []string) error {
+	var envErr error
+	c.fs.VisitAll(func(f *flag.Flag) {
+		if v, ok := lookupEnv(f.Name); ok {
+			if err := f.Value.Set(v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("environment for --%s: %v", f.Name, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return &exitError{2, envErr}
+	}
+	if err := c.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return &exitError{2, nil}
+	}
+	if c.fs.NArg() > 0 {
+		return &exitError{2, fmt.Errorf("unexpected arguments: %v", c.fs.Args())}
+	}
+	return c.check()
+}
+
+func lookupEnv(flagName string) (string, bool) {
+	key := "MEMSYNC_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+	if v, ok := os.LookupEnv(key); ok {
+		return v, true
+	}
+	if k, ok := conventionalEnv[flagName]; ok {
+		return os.LookupEnv(k)
+	}
+	return "", false
+}
+
+func (c *common) check() error {
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return &exitError{2, fmt.Errorf("--log-format %q: want text or json", c.logFormat)}
+	}
+	if c.maxEpisodes < 0 {
+		return &exitError{2, fmt.Errorf("--max-episodes %d: must be >= 0", c.maxEpisodes)}
+	}
+	return nil
+}
+
+func (c *common) tursoTarget() string {
+	if c.tursoURL != "" {
+		return c.tursoURL
+	}
+	return "file:" + filepath.Join(c.dataDir, "memory.db")
+}
+
+func (c *common) cachePath() string {
+	if c.cacheDir != "" {
+		return c.cacheDir
+	}
+	return filepath.Join(c.dataDir, "cache", c.workerName)
+}

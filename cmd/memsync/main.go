@@ -1,0 +1,91 @@
+// Command memsync keeps AI-agent memories synchronised from Turso/libSQL
+// into local Pebble caches through NATS JetStream. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string) error
+}
+
+var commands = map[string]command{
+	"run":        {"all-in-one: embedded NATS when --nats is absent, changefeed + one worker (--once: catch up and exit)", runRun},
+	"changefeed": {"the Turso -> JetStream publisher", runChangefeed},
+	"worker":     {"the JetStream -> Pebble applier", runWorker},
+	"seed":       {"write realistic demo memories into Turso", runSeed},
+	"validate":   {"compare a cache with Turso (exit 0 consistent, 1 stale or diverged, 2 error)", runValidate},
+	"status":     {"cursor, lag, staleness, counts of a cache (offline form)", runStatus},
+	"nats":       {"run a standalone embedded NATS JetStream server", runNATS},
+}
+
+// exitError carries a specific exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+func main() {
+	os.Exit(mainCode(os.Args[1:]))
+}
+
+func mainCode(args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage()
+		return 2 - boolInt(len(args) > 0)*2
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "memsync: unknown command %q\n\n", args[0])
+		usage()
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := cmd.run(ctx, args[1:])
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		if ee.err != nil {
+			fmt.Fprintf(os.Stderr, "memsync %s: %v\n", args[0], ee.err)
+		}
+		return ee.code
+	case errors.Is(err, errHelp):
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "memsync %s: %v\n", args[0], err)
+	return 1
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: memsync <command> [flags]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-11s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(os.Stderr, "\nEvery flag also reads MEMSYNC_<FLAG> (e.g. MEMSYNC_DATA_DIR); run `memsync <command> -h` for flags.")
+}
