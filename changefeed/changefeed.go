@@ -125,6 +125,15 @@ func (c *Changefeed) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		if errors.Is(err, ErrFenced) {
+			// Another publisher moved the checkpoint first: not an outage.
+			// Reload the cursor from the stream and poll again soon.
+			c.stats.fenced.Add(1)
+			if !sleep(ctx, c.opts.PollInterval, c.poke) {
+				return nil
+			}
+			continue
+		}
 		if err != nil {
 			if isFatal(err) {
 				return err

@@ -91,11 +91,20 @@ func (c *Changefeed) publish(ctx context.Context, msgs []*nats.Msg, cur cursor, 
 	return nil
 }
 
+// errCodeBatchDuplicate (JSAtomicPublishContainsDuplicateMessageErr): the
+// batch carries message ids already stored, i.e. another publisher with the
+// same epoch published these versions first. Like a fence conflict, the
+// answer is to reload the cursor.
+const errCodeBatchDuplicate jetstream.ErrorCode = 10201
+
 func isFenced(err error) bool {
 	var api *jetstream.APIError
 	if errors.As(err, &api) {
-		return api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-			api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+		switch api.ErrorCode {
+		case jetstream.JSErrCodeStreamWrongLastSequence, jetstream.JSErrCodeStreamWrongLastSequenceConstant,
+			errCodeBatchDuplicate:
+			return true
+		}
 	}
 	return false
 }

@@ -7,6 +7,7 @@ import (
 
 type stats struct {
 	published   atomic.Uint64
+	fenced      atomic.Uint64
 	batches     atomic.Uint64
 	deadLetters atomic.Uint64
 	pruned      atomic.Uint64
@@ -28,6 +29,7 @@ func (s *stats) record(r *Result, took time.Duration) {
 type Stats struct {
 	Published   uint64    `json:"published"`
 	Batches     uint64    `json:"batches"`
+	Fenced      uint64    `json:"fenced"`
 	DeadLetters uint64    `json:"dead_letters"`
 	Pruned      uint64    `json:"pruned"`
 	Cursor      uint64    `json:"cursor"`
@@ -41,7 +43,7 @@ type Stats struct {
 func (c *Changefeed) Stats() Stats {
 	since, last := c.outage.State()
 	return Stats{
-		Published: c.stats.published.Load(), Batches: c.stats.batches.Load(),
+		Published: c.stats.published.Load(), Batches: c.stats.batches.Load(), Fenced: c.stats.fenced.Load(),
 		DeadLetters: c.stats.deadLetters.Load(), Pruned: c.stats.pruned.Load(),
 		Cursor: c.stats.cursor.Load(), Head: c.stats.head.Load(),
 		LastPublish: c.stats.lastPublish.Load(), OutageSince: since, LastError: last,

@@ -12,16 +12,20 @@ import (
 
 // NATS is a real in-process JetStream server.
 type NATS struct {
-	t    testing.TB
-	srv  *server.Server
-	dir  string
-	port int
+	t      testing.TB
+	srv    *server.Server
+	dir    string
+	port   int
+	adjust func(*server.Options)
 }
 
 // StartNATS starts a JetStream server on 127.0.0.1 with a temp store dir.
-func StartNATS(t testing.TB) *NATS {
+func StartNATS(t testing.TB) *NATS { return StartNATSWith(t, nil) }
+
+// StartNATSWith starts a server after adjust changed its options.
+func StartNATSWith(t testing.TB, adjust func(*server.Options)) *NATS {
 	t.Helper()
-	n := &NATS{t: t, dir: t.TempDir(), port: -1}
+	n := &NATS{t: t, dir: t.TempDir(), port: -1, adjust: adjust}
 	n.start()
 	t.Cleanup(n.Stop)
 	return n
@@ -29,6 +33,9 @@ func StartNATS(t testing.TB) *NATS {
 
 func (n *NATS) start() {
 	opts := &server.Options{Host: "127.0.0.1", Port: n.port, JetStream: true, StoreDir: n.dir, NoLog: true, NoSigs: true}
+	if n.adjust != nil {
+		n.adjust(opts)
+	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		n.t.Fatalf("nats server: %v", err)

@@ -57,7 +57,7 @@ type rowQuerier interface {
 func Head(ctx context.Context, q rowQuerier) (uint64, error) {
 	var n int64
 	err := q.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'memsync_changelog'`).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || isNoTable(err) {
 		return 0, nil
 	}
 	return uint64(n), err
@@ -81,6 +81,9 @@ func (d *DB) OldestChange(ctx context.Context) (uint64, error) {
 func (d *DB) EntityVersion(ctx context.Context, e protocol.Entity, id string) (uint64, error) {
 	var n sql.NullInt64
 	err := d.sql.QueryRowContext(ctx, `SELECT MAX(change_id) FROM memsync_changelog WHERE entity = ? AND entity_id = ?`, string(e), id).Scan(&n)
+	if isNoTable(err) {
+		return 0, nil
+	}
 	return uint64(n.Int64), d.classify(err)
 }
 

@@ -1,0 +1,236 @@
+package integration
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/changefeed"
+	"github.com/memsync/memsync/internal/seed"
+	"github.com/memsync/memsync/internal/testenv"
+	"github.com/memsync/memsync/worker"
+)
+
+// A batch that the server rejects part-way (here: more messages than the
+// server's atomic batch limit) publishes nothing and moves no cursor; the
+// next, smaller batches fill the stream without a hole.
+func TestPublishFailsMidBatch(t *testing.T) {
+	db, _ := testenv.Turso(t)
+	n := testenv.StartNATSWith(t, func(o *server.Options) { o.JetStreamLimits.MaxBatchSize = 20 })
+	_, js := n.Connect(t)
+	e := &env{t: t, db: db, nats: n, js: js}
+	if err := seed.Seed(t.Context(), db.SQL(), seed.Options{Episodes: 40, Patterns: 3, EmbeddingDim: 4, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	big := e.changefeed(changefeed.Options{BatchSize: 60})
+	if _, err := big.PollOnce(t.Context()); err == nil {
+		t.Fatal("a batch over the server limit was accepted")
+	}
+	if last := e.streamLastSeq(); last != 0 {
+		t.Fatalf("a failed batch left %d messages in the stream", last)
+	}
+	small := e.changefeed(changefeed.Options{BatchSize: 15})
+	e.publishAll(small)
+	e.checkStreamMatchesTurso()
+	c := e.openCache("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})
+	e.catchUp(c)
+	e.mustConsistent(c)
+}
+
+// The cursor is recovered from the stream: a new changefeed publishes only
+// what the previous one had not.
+func TestChangefeedRestartResumesFromStream(t *testing.T) {
+	e := newEnv(t)
+	w := newWriter(t, e.db, 9, 4)
+	for range 10 {
+		w.episode()
+	}
+	first := e.changefeed(changefeed.Options{})
+	e.publishAll(first)
+	before := e.streamLastSeq()
+	for range 3 {
+		w.episode()
+	}
+	second := e.changefeed(changefeed.Options{})
+	r, err := second.PollOnce(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Published != 6 || r.Changes != 6 { // 3 episodes + 3 embeddings
+		t.Fatalf("restarted changefeed published %d messages for %d changes, want 6", r.Published, r.Changes)
+	}
+	if got := e.streamLastSeq(); got != before+7 { // 6 + checkpoint
+		t.Fatalf("stream grew from %d to %d, want +7", before, got)
+	}
+	idle, err := second.PollOnce(t.Context())
+	if err != nil || idle.Changes != 0 || e.streamLastSeq() != before+7 {
+		t.Fatalf("idle poll published: %+v %v", idle, err)
+	}
+}
+
+// A full batch is followed at once by the next poll, whatever the poll
+// interval.
+func TestFullBatchRepollsAtOnce(t *testing.T) {
+	e := newEnv(t)
+	if err := seed.Seed(t.Context(), e.db.SQL(), seed.Options{Episodes: 50, Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	cf := e.changefeed(changefeed.Options{BatchSize: 10, PollInterval: time.Hour})
+	r, err := cf.PollOnce(t.Context())
+	if err != nil || !r.Full {
+		t.Fatalf("first poll of 50 changes with batch 10: %+v %v", r, err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = cf.Run(ctx) }()
+	eventually(t, 10*time.Second, "all batches published despite a 1h poll interval", func() bool { return cf.Cursor() == 50 })
+	cancel()
+	<-done
+}
+
+// Two changefeeds for the same database, each with its own connections,
+// run at once while agents write: the stream gets no duplicate and no
+// reordering, and the cache ends consistent.
+func TestTwoChangefeedsNoDuplicates(t *testing.T) {
+	e := newEnv(t)
+	a := e.startAudit()
+	dbB := testenv.OpenTurso(t, e.path)
+	_, jsB := e.nats.Connect(t)
+	cfA := e.changefeed(changefeed.Options{PollInterval: 5 * time.Millisecond, BatchSize: 7})
+	cfB, err := changefeed.New(dbB, jsB, changefeed.WithOptions(changefeed.Options{PollInterval: 5 * time.Millisecond, BatchSize: 7, Logger: quiet()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, cf := range []*changefeed.Changefeed{cfA, cfB} {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = cf.Run(ctx) }()
+	}
+	w := newWriter(t, e.db, 21, 4)
+	var eps []seed.Episode
+	for i := range 150 {
+		ep := w.episode()
+		eps = append(eps, ep)
+		if i%3 == 0 {
+			ep.Description = "rewritten"
+			w.put(eps[i/2])
+		}
+	}
+	eventually(t, 20*time.Second, "both changefeeds caught up", func() bool {
+		h, _ := e.db.Head(t.Context())
+		return cfA.Cursor() == h && cfB.Cursor() == h
+	})
+	cancel()
+	wg.Wait()
+	checkNoDuplicatesOrReordering(t, a.messages(e.streamLastSeq()))
+	e.checkStreamMatchesTurso()
+	c := e.openCache("", cachestore.Options{MaxEpisodes: 50}, worker.Options{})
+	e.catchUp(c)
+	e.mustConsistent(c)
+	sa, sb := cfA.Stats(), cfB.Stats()
+	t.Logf("A: %+v; B: %+v", sa, sb)
+	if sa.Fenced+sb.Fenced == 0 || sa.Batches+sb.Batches == 0 {
+		t.Fatal("the two changefeeds did not contend; the test proved nothing")
+	}
+}
+
+// NATS restarts (same store) several times while a batch stream is being
+// published and agents keep writing: nothing is lost, duplicated or
+// reordered, and the cache ends consistent.
+func TestNATSRestartDuringPublish(t *testing.T) {
+	e := newEnv(t)
+	a := e.startAudit()
+	if err := seed.Seed(t.Context(), e.db.SQL(), seed.Options{Episodes: 3000, Patterns: 10, EmbeddingDim: 16, Seed: 8}); err != nil {
+		t.Fatal(err)
+	}
+	cf := e.changefeed(changefeed.Options{PollInterval: 5 * time.Millisecond, BatchSize: 100})
+	c := e.openCache("", cachestore.Options{MaxEpisodes: 200}, fastWorker())
+	stop := e.runBoth(cf, c)
+	w := newWriter(t, e.db, 4, 16)
+	for i := range 3 {
+		for range 20 {
+			w.episode()
+		}
+		time.Sleep(time.Duration(20+i*30) * time.Millisecond)
+		e.nats.Restart()
+	}
+	e.waitSynced(c)
+	stop()
+	checkNoDuplicatesOrReordering(t, a.messages(e.streamLastSeq()))
+	e.checkStreamMatchesTurso()
+}
+
+// Change-log rows are pruned only at or below a published checkpoint: while
+// NATS is down nothing above the cursor is touched; after it returns and the
+// checkpoint ages past the prune delay, the published rows go.
+func TestPruneOnlyBelowPublishedCheckpoint(t *testing.T) {
+	e := newEnv(t)
+	w := newWriter(t, e.db, 12, 4)
+	for range 20 {
+		w.episode()
+	}
+	cf := e.changefeed(changefeed.Options{PollInterval: 5 * time.Millisecond, PruneDelay: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = cf.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	eventually(t, 10*time.Second, "first prune", func() bool { return countLog(t, e) == 0 })
+
+	e.nats.Stop()
+	for range 5 {
+		w.episode()
+	}
+	time.Sleep(300 * time.Millisecond) // the changefeed retries and must not prune
+	if n := countLog(t, e); n != 10 {
+		t.Fatalf("change log holds %d rows while NATS is down, want the 10 unpublished ones", n)
+	}
+	if cur := cf.Cursor(); cur != 40 {
+		t.Fatalf("cursor moved to %d while NATS was down", cur)
+	}
+	e.nats.Restart()
+	eventually(t, 20*time.Second, "publish and prune after NATS returns", func() bool { return countLog(t, e) == 0 && cf.Cursor() == 50 })
+	c := e.openCache("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})
+	e.catchUp(c)
+	if r := e.mustConsistent(c); r.Episodes.Cache != 25 {
+		t.Fatalf("cache has %d episodes, want 25", r.Episodes.Cache)
+	}
+}
+
+func countLog(t *testing.T, e *env) int {
+	var n int
+	if err := e.db.SQL().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM memsync_changelog`).Scan(&n); err != nil {
+		return -1 // not installed yet
+	}
+	return n
+}
+
+// When the stream loses what the pruned change log no longer holds (here:
+// it is deleted), the changefeed re-snapshots Turso into it.
+func TestStreamLostResnapshots(t *testing.T) {
+	e := newEnv(t)
+	w := newWriter(t, e.db, 13, 4)
+	for range 10 {
+		w.episode()
+	}
+	cf := e.changefeed(changefeed.Options{PruneDelay: time.Nanosecond})
+	e.publishAll(cf)
+	if _, err := e.db.Prune(t.Context(), cf.Cursor()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.js.DeleteStream(t.Context(), "MEMSYNC"); err != nil {
+		t.Fatal(err)
+	}
+	fresh := e.changefeed(changefeed.Options{})
+	e.publishAll(fresh)
+	c := e.openCache("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})
+	e.catchUp(c)
+	r := e.mustConsistent(c)
+	if r.Episodes.Cache != 10 || r.Embeddings.Cache != 10 {
+		t.Fatalf("after re-snapshot: %+v", r)
+	}
+}
