@@ -9,17 +9,19 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
 )
 
 // Store is an open cache directory.
 type Store struct {
-	dir   string
-	db    *pebble.DB
-	opts  Options
-	mu    sync.RWMutex // guards state
-	state State
+	dir    string
+	db     *pebble.DB
+	opts   Options
+	mu     sync.RWMutex // guards state and closed
+	state  State
+	closed bool
 }
 
 const ownerFile = "MEMSYNC-OWNER"
@@ -47,7 +49,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 
 func classifyOpenError(dir string, err error) error {
 	msg := err.Error()
-	if strings.Contains(msg, "lock") && (strings.Contains(msg, "temporarily unavailable") || strings.Contains(msg, "held")) {
+	if errors.Is(err, syscall.EAGAIN) || strings.Contains(msg, "temporarily unavailable") || strings.Contains(msg, "lock held") {
 		return fmt.Errorf("%w: %s (held by %s): %v", ErrLocked, dir, readOwner(dir), err)
 	}
 	if pebble.IsCorruptionError(err) || errors.Is(err, pebble.ErrCorruption) || looksCorrupt(msg) {
@@ -175,8 +177,14 @@ func (s *Store) SetStream(id StreamIdentity, lineage string) error {
 	return nil
 }
 
-// Close releases the directory.
+// Close releases the directory; a second Close returns ErrClosed.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.closed = true
 	_ = os.Remove(filepath.Join(s.dir, ownerFile))
 	return wrapErr(s.db.Close())
 }
@@ -187,4 +195,18 @@ func (quietLogger) Infof(string, ...any)  {}
 func (quietLogger) Errorf(string, ...any) {}
 func (quietLogger) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf(format, args...))
+}
+
+// ResetPosition sets the stream position back to 0 so that the next
+// consumer replays the whole stream (versions make the replay idempotent).
+func (s *Store) ResetPosition() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.state
+	st.Position = 0
+	if err := s.db.Set(metaKey("state"), st.encode(), pebble.Sync); err != nil {
+		return wrapErr(err)
+	}
+	s.state = st
+	return nil
 }

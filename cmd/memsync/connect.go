@@ -39,6 +39,7 @@ func (c *common) connectNATS(log *slog.Logger, embed bool) (*natsConn, error) {
 	out := &natsConn{}
 	url := c.natsURL
 	opts := []nats.Option{nats.Name("memsync"), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
+		nats.RetryOnFailedConnect(true), // start (and serve the cache) while NATS is down
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
 				log.Warn("NATS disconnected; retrying", "error", err)
