@@ -107,3 +107,10 @@ func DecodeEmbedding(b []byte) (*Embedding, error) {
 	}
 	return &e, nil
 }
+
+// marshalRow is the one encoder of row data: changefeed and validation
+// both produce these exact bytes.
+func marshalRow(v any) ([]byte, error) { return json.Marshal(v) }
+
+// MarshalRow encodes an Episode, Pattern or Embedding as message data.
+func MarshalRow(v any) ([]byte, error) { return marshalRow(v) }

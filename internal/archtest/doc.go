@@ -1,0 +1,2 @@
+// Package archtest enforces the import direction of the codebase.
+package archtest

@@ -1,0 +1,87 @@
+package archtest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// deps lists every package (transitively) imported by pkg.
+func deps(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}} {{.Standard}}", pkg).Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v", pkg, err)
+	}
+	var nonStd []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 2 && f[1] == "false" && f[0] != pkg {
+			nonStd = append(nonStd, f[0])
+		}
+	}
+	return nonStd
+}
+
+func imports(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, pkg).Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v", pkg, err)
+	}
+	return strings.Split(strings.TrimSpace(string(out)), "\n")
+}
+
+const mod = "github.com/memsync/memsync/"
+
+// The layering rules of the style guide, checked on the real build graph.
+func TestImportDirection(t *testing.T) {
+	if d := deps(t, mod+"protocol"); len(d) != 0 {
+		t.Errorf("protocol must import only the standard library, imports %v", d)
+	}
+	rules := []struct {
+		pkg        string
+		forbidden  []string
+		transitive bool
+	}{
+		{"cachestore", []string{"github.com/nats-io/"}, true},
+		{"worker", []string{mod + "changefeed"}, true},
+	}
+	for _, r := range rules {
+		var list []string
+		if r.transitive {
+			list = deps(t, mod+r.pkg)
+		} else {
+			list = imports(t, mod+r.pkg)
+		}
+		for _, d := range list {
+			for _, f := range r.forbidden {
+				if strings.HasPrefix(d, f) {
+					t.Errorf("%s must not import %s (found %s)", r.pkg, f, d)
+				}
+			}
+		}
+	}
+}
+
+// Only cmd/memsync reads flags, the environment or signals.
+func TestOnlyCmdReadsFlagsEnvSignals(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}`, mod+"...").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, mod+"cmd/") || strings.HasPrefix(pkg, mod+"internal/testenv") {
+			continue
+		}
+		for _, imp := range imports(t, pkg) {
+			if imp == "flag" || imp == "os/signal" {
+				t.Errorf("%s imports %s; only cmd/memsync may", pkg, imp)
+			}
+		}
+		src, _ := exec.Command("sh", "-c", "grep -l 'os.Getenv\\|os.LookupEnv\\|os.Environ' $(go list -f '{{.Dir}}' "+pkg+")/*.go 2>/dev/null | grep -v _test.go").Output()
+		if s := strings.TrimSpace(string(src)); s != "" {
+			t.Errorf("%s reads the environment in %s; only cmd/memsync may", pkg, s)
+		}
+	}
+}
