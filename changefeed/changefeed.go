@@ -187,7 +187,7 @@ func sleep(ctx context.Context, d time.Duration, poke <-chan struct{}) bool {
 func (c *Changefeed) Lineage() string { return c.lineage }
 
 // Cursor is the published cursor.
-func (c *Changefeed) Cursor() uint64 { return c.cur.Cursor }
+func (c *Changefeed) Cursor() uint64 { return c.stats.cursor.Load() }
 
 func (c *Changefeed) String() string {
 	return fmt.Sprintf("changefeed(%s → %s)", c.db.URL(), c.opts.Stream)
