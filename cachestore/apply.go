@@ -66,6 +66,9 @@ func (a *applier) commit(in Batch) error {
 func pendingKey(e protocol.Entity, id string) string { return string(e) + "/" + id }
 
 func (a *applier) applyChange(c Change) error {
+	if err := c.Prepare(); err != nil {
+		return err
+	}
 	k := kindOf(c.Entity)
 	cur, err := a.catalog(k, c.ID)
 	if err != nil {

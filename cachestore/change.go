@@ -15,6 +15,12 @@ type Change struct {
 	ID      string
 	Version uint64
 	Data    []byte // protocol row JSON; nil for deletes
+
+	// filled by Prepare so that Apply decodes nothing twice
+	prepared  bool
+	startTime int64  // episodes
+	ownerKind byte   // embeddings
+	ownerID   string // embeddings
 }
 
 // ChangeFromEnvelope converts a decoded message body.
@@ -22,27 +28,47 @@ func ChangeFromEnvelope(e *protocol.Envelope) Change {
 	return Change{Entity: e.Entity, Op: e.Op, ID: e.ID, Version: e.Version, Data: e.Data}
 }
 
-// Check decodes everything Apply will need from the change, so that a poison
-// message can be rejected before it enters a batch.
-func (c Change) Check() error {
+// Prepare decodes everything Apply needs from the change (once), so that a
+// poison message can be rejected before it enters a batch.
+func (c *Change) Prepare() error {
+	if c.prepared {
+		return nil
+	}
+	if err := c.decode(); err != nil {
+		return err
+	}
+	c.prepared = true
+	return nil
+}
+
+func (c *Change) decode() error {
 	if c.Version == 0 {
 		return fmt.Errorf("%w: %s %q has version 0", protocol.ErrMalformed, c.Entity, c.ID)
 	}
 	if c.Op == protocol.OpDelete {
 		return nil
 	}
+	var err error
 	switch c.Entity {
 	case protocol.EntityEpisode:
-		_, err := startTimeOf(c.Data)
-		return err
+		c.startTime, err = startTimeOf(c.Data)
 	case protocol.EntityPattern:
-		_, err := protocol.DecodePattern(c.Data)
-		return err
+		_, err = protocol.DecodePattern(c.Data)
 	case protocol.EntityEmbedding:
-		_, err := protocol.DecodeEmbedding(c.Data)
+		err = c.decodeOwner()
+	default:
+		err = fmt.Errorf("%w: %q", protocol.ErrBadEntity, c.Entity)
+	}
+	return err
+}
+
+func (c *Change) decodeOwner() error {
+	e, err := protocol.DecodeEmbedding(c.Data)
+	if err != nil {
 		return err
 	}
-	return fmt.Errorf("%w: %q", protocol.ErrBadEntity, c.Entity)
+	c.ownerKind, c.ownerID = kindOf(protocol.Entity(e.ItemType)), e.ItemID
+	return nil
 }
 
 func startTimeOf(data []byte) (int64, error) {

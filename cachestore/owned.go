@@ -33,16 +33,11 @@ func (a *applier) applyEmbedding(c Change, cur entry) error {
 	if c.Op == protocol.OpDelete {
 		return a.tombstone(kindEmbedding, c.ID, c.Version)
 	}
-	emb, err := protocol.DecodeEmbedding(c.Data)
-	if err != nil {
-		return err
-	}
-	owner := kindOf(protocol.Entity(emb.ItemType))
-	e := entry{Version: c.Version, OwnerKind: owner, OwnerID: emb.ItemID}
+	e := entry{Version: c.Version, OwnerKind: c.ownerKind, OwnerID: c.ownerID}
 	if err := a.putCatalog(kindEmbedding, c.ID, e); err != nil {
 		return err
 	}
-	if err := a.set(ownerKey(owner, emb.ItemID, c.ID), nil); err != nil {
+	if err := a.set(ownerKey(c.ownerKind, c.ownerID, c.ID), nil); err != nil {
 		return err
 	}
 	return a.cacheEmbeddingIfOwned(c.ID, e, c.Data)

@@ -22,14 +22,10 @@ func (a *applier) applyEpisode(c Change, cur entry) error {
 	if c.Op == protocol.OpDelete {
 		return a.tombstone(kindEpisode, c.ID, c.Version)
 	}
-	start, err := startTimeOf(c.Data)
-	if err != nil {
+	if err := a.putCatalog(kindEpisode, c.ID, entry{Version: c.Version, StartTime: c.startTime}); err != nil {
 		return err
 	}
-	if err := a.putCatalog(kindEpisode, c.ID, entry{Version: c.Version, StartTime: start}); err != nil {
-		return err
-	}
-	return a.insertEpisode(sortKey(start, c.ID), c.ID, c.Data)
+	return a.insertEpisode(sortKey(c.startTime, c.ID), c.ID, c.Data)
 }
 
 func (a *applier) inWindow(k []byte) bool {

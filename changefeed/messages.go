@@ -29,9 +29,7 @@ func (c *Changefeed) entityMsg(it item, epoch string) (*nats.Msg, error) {
 	m := nats.NewMsg(subj)
 	m.Data = body
 	c.setHeaders(m, &env, epoch)
-	if err := c.embeddingHeaders(m, it); err != nil {
-		return nil, err
-	}
+	embeddingHeaders(m, it)
 	return m, c.checkSize(m)
 }
 
@@ -46,18 +44,13 @@ func (c *Changefeed) setHeaders(m *nats.Msg, env *protocol.Envelope, epoch strin
 	h.Set(protocol.HeaderMsgID, fmt.Sprintf("%s.%s.%d.%s.%s", c.lineage, epoch, env.Version, env.Entity, tok))
 }
 
-func (c *Changefeed) embeddingHeaders(m *nats.Msg, it item) error {
+func embeddingHeaders(m *nats.Msg, it item) {
 	if it.Entity != protocol.EntityEmbedding || it.Row == nil {
-		return nil
+		return
 	}
-	e, err := protocol.DecodeEmbedding(it.Row.Data)
-	if err != nil {
-		return err
-	}
-	m.Header.Set(protocol.HeaderModel, e.Model)
-	m.Header.Set(protocol.HeaderDimension, strconv.Itoa(e.Dimension))
-	m.Header.Set(protocol.HeaderDType, e.DType)
-	return nil
+	m.Header.Set(protocol.HeaderModel, it.Row.Model)
+	m.Header.Set(protocol.HeaderDimension, strconv.Itoa(it.Row.Dimension))
+	m.Header.Set(protocol.HeaderDType, protocol.DTypeF32LE)
 }
 
 // checkSize rejects a message the server would refuse (max payload).

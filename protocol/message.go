@@ -18,12 +18,21 @@ type Envelope struct {
 	Data    json.RawMessage `json:"data,omitempty"`
 }
 
-// EncodeEnvelope marshals an envelope after validating it.
+// EncodeEnvelope marshals an envelope after validating it. Data must be
+// valid JSON (it is appended as is, not re-compacted: rows are large).
 func EncodeEnvelope(e *Envelope) ([]byte, error) {
 	if err := e.validate(); err != nil {
 		return nil, err
 	}
-	return json.Marshal(e)
+	head := *e
+	head.Data = nil
+	out, err := json.Marshal(&head)
+	if err != nil || len(e.Data) == 0 {
+		return out, err
+	}
+	out = append(out[:len(out)-1], `,"data":`...)
+	out = append(out, e.Data...)
+	return append(out, '}'), nil
 }
 
 // DecodeEnvelope parses and validates an entity message body.

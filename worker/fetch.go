@@ -91,7 +91,7 @@ func (w *Worker) decodeOne(m jetstream.Msg, b *cachestore.Batch) error {
 		return err
 	}
 	c := cachestore.ChangeFromEnvelope(env)
-	if err := c.Check(); err != nil {
+	if err := c.Prepare(); err != nil {
 		return err
 	}
 	if err := w.checkLineage(env.Lineage); err != nil {

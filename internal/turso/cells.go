@@ -118,6 +118,10 @@ func (c *cells) vector(dim int) []byte {
 		return b
 	}
 	var fs []float32
+	if c.v[3] == nil {
+		c.fail(3, "embedding_data is NULL and embedding_vector does not hold %d floats", dim)
+		return nil
+	}
 	if err := json.Unmarshal([]byte(c.str(3)), &fs); err != nil {
 		c.fail(3, "embedding_data is not a JSON array of numbers: %v", err)
 		return nil

@@ -21,6 +21,8 @@ type Row struct {
 	Owner       protocol.Entity
 	OwnerID     string
 	OwnerExists bool
+	Model       string
+	Dimension   int
 }
 
 type querier interface {
@@ -37,7 +39,8 @@ var selectCols = map[protocol.Entity]string{
   CAST(context_domain AS BLOB), CAST(context_language AS BLOB), CAST(context_tags AS BLOB), occurrence_count,
   created_at, updated_at FROM patterns`,
 	protocol.EntityEmbedding: `SELECT CAST(embedding_id AS BLOB), CAST(item_id AS BLOB), CAST(item_type AS BLOB),
-  CAST(embedding_data AS BLOB), embedding_vector, dimension, CAST(model AS BLOB), created_at,
+  CASE WHEN embedding_vector IS NULL OR length(embedding_vector) != 4 * dimension
+       THEN CAST(embedding_data AS BLOB) ELSE NULL END, embedding_vector, dimension, CAST(model AS BLOB), created_at,
   CASE item_type WHEN 'episode' THEN EXISTS(SELECT 1 FROM episodes WHERE episode_id = item_id)
                  WHEN 'pattern' THEN EXISTS(SELECT 1 FROM patterns WHERE pattern_id = item_id) ELSE 0 END
   FROM embeddings`,
@@ -114,6 +117,7 @@ func convert(e protocol.Entity, v []any) Row {
 	}
 	if emb, ok := obj.(*protocol.Embedding); ok {
 		r.Owner, r.OwnerID = protocol.Entity(emb.ItemType), emb.ItemID
+		r.Model, r.Dimension = emb.Model, emb.Dimension
 		n, _ := v[8].(int64)
 		r.OwnerExists = n == 1
 	}

@@ -150,10 +150,11 @@ func installTriggers(ctx context.Context, c *sql.Conn) error {
 }
 
 // bootstrap captures every existing row, owners before embeddings, episodes
-// oldest first, so a fresh cache fills in a natural order.
+// most recent first: a fresh cache fills its window with the first N and
+// never has to evict while it builds.
 func bootstrap(ctx context.Context, c *sql.Conn) (int64, error) {
 	qs := []string{
-		`INSERT INTO memsync_changelog(entity, entity_id, op) SELECT 'episode', episode_id, 'upsert' FROM episodes ORDER BY start_time, episode_id`,
+		`INSERT INTO memsync_changelog(entity, entity_id, op) SELECT 'episode', episode_id, 'upsert' FROM episodes ORDER BY start_time DESC, episode_id`,
 		`INSERT INTO memsync_changelog(entity, entity_id, op) SELECT 'pattern', pattern_id, 'upsert' FROM patterns ORDER BY pattern_id`,
 		`INSERT INTO memsync_changelog(entity, entity_id, op) SELECT 'embedding', embedding_id, 'upsert' FROM embeddings ORDER BY embedding_id`,
 	}
