@@ -124,3 +124,17 @@ func BenchmarkRunOnce(b *testing.B) {
 		b.ReportMetric(float64(2*n+200)/time.Since(start).Seconds(), "changes/s")
 	}
 }
+
+// Cost of an idle poll (no new changes): one indexed change-log query and a
+// head read in one read transaction; nothing is published.
+func BenchmarkIdlePoll(b *testing.B) {
+	e := benchEnv(b, 10)
+	cf, _ := changefeed.New(e.db, e.js, changefeed.WithOptions(changefeed.Options{Logger: quiet()}))
+	publishAllB(b, cf)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if r, err := cf.PollOnce(context.Background()); err != nil || r.Changes != 0 {
+			b.Fatal(r, err)
+		}
+	}
+}

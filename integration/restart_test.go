@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -129,4 +131,32 @@ func (quietPebble) Infof(string, ...any)  {}
 func (quietPebble) Errorf(string, ...any) {}
 func (quietPebble) Fatalf(f string, a ...any) {
 	panic(fmt.Sprintf(f, a...))
+}
+
+// A stream deleted and recreated under a cache is detected: the worker
+// stops with an error naming the recovery command instead of silently
+// following the new stream.
+func TestWorkerDetectsRecreatedStream(t *testing.T) {
+	e := newEnv(t)
+	w := newWriter(t, e.db, 34, 4)
+	for range 5 {
+		w.episode()
+	}
+	e.publishAll(e.changefeed(changefeed.Options{}))
+	opts := cachestore.Options{MaxEpisodes: 0}
+	c := e.openCache("", opts, worker.Options{})
+	e.catchUp(c)
+	c.close(t)
+	if err := e.js.DeleteStream(t.Context(), "MEMSYNC"); err != nil {
+		t.Fatal(err)
+	}
+	e.publishAll(e.changefeed(changefeed.Options{}))
+	c2 := e.openCache(c.dir, opts, worker.Options{})
+	_, err := c2.w.CatchUp(t.Context())
+	if !errors.Is(err, worker.ErrStreamReplaced) || !strings.Contains(err.Error(), "memsync rebuild") {
+		t.Fatalf("recreated stream: %v", err)
+	}
+	if err := c2.w.Run(t.Context()); !errors.Is(err, worker.ErrStreamReplaced) {
+		t.Fatalf("Run on a recreated stream: %v", err)
+	}
 }

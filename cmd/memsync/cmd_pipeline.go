@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/memsync/memsync/changefeed"
@@ -66,7 +68,7 @@ func runRun(ctx context.Context, args []string) error {
 		return &exitError{2, err}
 	}
 	if *once {
-		return catchUpOnce(ctx, db, cf, w, log)
+		return catchUpOnce(ctx, cf, w, log)
 	}
 	log.Info("memsync running", "turso", db.URL(), "cache", store.Dir(), "worker", c.workerName)
 	g, gctx := errgroup.WithContext(ctx)
@@ -75,25 +77,26 @@ func runRun(ctx context.Context, args []string) error {
 	return g.Wait()
 }
 
-// catchUpOnce publishes the whole change log, applies it and reports.
-func catchUpOnce(ctx context.Context, db *turso.DB, cf *changefeed.Changefeed, w *worker.Worker, log *slog.Logger) error {
+// catchUpOnce publishes the whole change log while the worker applies it
+// (the two overlap), then drains the worker and reports.
+func catchUpOnce(ctx context.Context, cf *changefeed.Changefeed, w *worker.Worker, log *slog.Logger) error {
 	start := time.Now()
-	p := newProgress("publish", log)
 	published := 0
-	for {
-		r, err := cf.PollOnce(ctx)
-		if err != nil {
-			return err
-		}
-		published += r.Published
-		p.update(int(r.Cursor), int(r.Head))
-		if r.Changes == 0 {
-			break
-		}
-	}
-	p.done()
-	applied, err := w.CatchUp(ctx)
-	if err != nil {
+	done := make(chan struct{})
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(done)
+		var err error
+		published, err = publishAll(gctx, cf, log)
+		return err
+	})
+	applied := 0
+	g.Go(func() error {
+		var err error
+		applied, err = applyUntil(gctx, w, done)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	counts, _ := w.Store().Counts()
@@ -101,6 +104,48 @@ func catchUpOnce(ctx context.Context, db *turso.DB, cf *changefeed.Changefeed, w
 	fmt.Printf("caught up in %s: published %d changes, worker processed %d messages; cache holds %d episodes, %d patterns, %d embeddings (applied version %d)\n",
 		time.Since(start).Round(time.Millisecond), published, applied, counts.Episodes, counts.Patterns, counts.Embeddings, st.AppliedVersion)
 	return nil
+}
+
+func publishAll(ctx context.Context, cf *changefeed.Changefeed, log *slog.Logger) (int, error) {
+	p := newProgress("publish", log)
+	defer p.done()
+	published := 0
+	for {
+		r, err := cf.PollOnce(ctx)
+		if err != nil {
+			return published, err
+		}
+		published += r.Published
+		p.update(int(r.Cursor), int(r.Head))
+		if r.Changes == 0 {
+			return published, nil
+		}
+	}
+}
+
+// applyUntil catches the worker up repeatedly until the publisher is done,
+// then once more to drain what it published last.
+func applyUntil(ctx context.Context, w *worker.Worker, published <-chan struct{}) (int, error) {
+	total := 0
+	for {
+		finished := false
+		select {
+		case <-published:
+			finished = true
+		default:
+		}
+		n, err := w.CatchUp(ctx)
+		total += n
+		if errors.Is(err, jetstream.ErrStreamNotFound) && !finished {
+			err = nil // the changefeed has not created the stream yet
+		}
+		if err != nil || finished {
+			return total, err
+		}
+		if n == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 }
 
 func seedDemo(ctx context.Context, db *turso.DB, log *slog.Logger) error {
