@@ -9,6 +9,7 @@ import (
 type entry struct {
 	Version   uint64
 	Deleted   bool
+	Snapshot  bool   // version is a rebuild snapshot's checkpoint, not the entity's own change_id
 	StartTime int64  // episodes
 	OwnerKind byte   // embeddings
 	OwnerID   string // embeddings
@@ -21,7 +22,10 @@ func (e entry) encode() []byte {
 	b = binary.BigEndian.AppendUint64(b, e.Version)
 	flag := byte(0)
 	if e.Deleted {
-		flag = 1
+		flag |= 1
+	}
+	if e.Snapshot {
+		flag |= 2
 	}
 	b = append(b, flag)
 	b = binary.BigEndian.AppendUint64(b, uint64(e.StartTime))
@@ -30,12 +34,13 @@ func (e entry) encode() []byte {
 }
 
 func decodeEntry(b []byte) (entry, error) {
-	if len(b) < entryFixed || b[8] > 1 {
+	if len(b) < entryFixed || b[8] > 3 {
 		return entry{}, fmt.Errorf("%w: catalog entry of %d bytes", ErrCorrupt, len(b))
 	}
 	return entry{
 		Version:   binary.BigEndian.Uint64(b),
-		Deleted:   b[8] == 1,
+		Deleted:   b[8]&1 != 0,
+		Snapshot:  b[8]&2 != 0,
 		StartTime: int64(binary.BigEndian.Uint64(b[9:])),
 		OwnerKind: b[17],
 		OwnerID:   string(b[entryFixed:]),

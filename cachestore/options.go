@@ -11,6 +11,9 @@ type Options struct {
 	NoPatterns bool
 	// NoEmbeddings disables caching embeddings.
 	NoEmbeddings bool
+	// SkipVerify skips the integrity scan on Open (every block is read, so
+	// checksum errors surface as ErrCorrupt before the cache serves reads).
+	SkipVerify bool
 }
 
 // DefaultOptions returns the defaults: 1000 episodes, patterns and embeddings on.

@@ -142,8 +142,11 @@ func (a *applier) bodyFor(e protocol.Entity, id string, version uint64) ([]byte,
 	if err != nil {
 		return nil, fmt.Errorf("backfill %s %q: %w", e, id, err)
 	}
-	if !found || c.Version < version {
-		return nil, fmt.Errorf("%w: %s %q v%d (stream has found=%v v%d)", ErrBodyUnavailable, e, id, version, found, c.Version)
+	if !found {
+		return nil, fmt.Errorf("%w: %s %q v%d is not in the stream", ErrBodyUnavailable, e, id, version)
+	}
+	if c.Version < version {
+		return a.olderBody(c, e, id, version)
 	}
 	a.stats.Backfilled++
 	if c.Version > version {
@@ -152,5 +155,22 @@ func (a *applier) bodyFor(e protocol.Entity, id string, version uint64) ([]byte,
 	if c.Op != protocol.OpUpsert {
 		return nil, fmt.Errorf("%w: %s %q v%d is a delete in the stream", ErrBodyUnavailable, e, id, version)
 	}
+	return c.Data, nil
+}
+
+// olderBody handles a stream body older than the catalog's version. That is
+// expected only for entries written by a Turso snapshot rebuild, whose
+// version is the stream checkpoint the snapshot started from: every change at
+// or below it is already in the stream, so the stream's latest body is the
+// state the snapshot saw (a later change arrives with a newer version).
+func (a *applier) olderBody(c Change, e protocol.Entity, id string, version uint64) ([]byte, error) {
+	cur, err := a.catalog(kindOf(e), id)
+	if err != nil {
+		return nil, err
+	}
+	if !cur.Snapshot || c.Op != protocol.OpUpsert {
+		return nil, fmt.Errorf("%w: %s %q v%d but the stream has only v%d", ErrBodyUnavailable, e, id, version, c.Version)
+	}
+	a.stats.Backfilled++
 	return c.Data, nil
 }

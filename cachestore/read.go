@@ -106,6 +106,9 @@ func (s *Store) EmbeddingsOf(owner protocol.Entity, ownerID string) ([]*protocol
 
 // scan iterates keys under prefix p until fn returns false or an error.
 func (s *Store) scan(p []byte, fn func(k, v []byte) (bool, error)) error {
+	if s.gone.Load() {
+		return ErrClosed
+	}
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
 	if err != nil {
 		return wrapErr(err)

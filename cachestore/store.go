@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -22,6 +23,7 @@ type Store struct {
 	mu     sync.RWMutex // guards state and closed
 	state  State
 	closed bool
+	gone   atomic.Bool // closed, readable without the lock: reads then fail with ErrClosed
 }
 
 const ownerFile = "MEMSYNC-OWNER"
@@ -34,7 +36,10 @@ func Open(dir string, opts *Options) (*Store, error) {
 	if opts.MaxEpisodes < 0 {
 		return nil, fmt.Errorf("cachestore: max episodes %d must be >= 0", opts.MaxEpisodes)
 	}
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
+	// Pebble's default reaction to on-disk corruption is Logger.Fatalf; a
+	// cache must instead report ErrCorrupt so the worker can rebuild it.
+	listener := &pebble.EventListener{DataCorruption: func(pebble.DataCorruptionInfo) {}}
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, EventListener: listener})
 	if err != nil {
 		return nil, classifyOpenError(dir, err)
 	}
@@ -42,6 +47,12 @@ func Open(dir string, opts *Options) (*Store, error) {
 	if err := s.load(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if !opts.SkipVerify {
+		if err := s.verify(); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	writeOwner(dir)
 	return s, nil
@@ -81,6 +92,14 @@ func readOwner(dir string) string {
 	return strings.TrimSpace(string(b))
 }
 
+// verify reads every key and value, so every block's checksum is checked.
+func (s *Store) verify() error {
+	if err := s.scan(nil, func(_, _ []byte) (bool, error) { return true, nil }); err != nil {
+		return fmt.Errorf("%w: integrity scan of %s: %v", ErrCorrupt, s.dir, err)
+	}
+	return nil
+}
+
 func (s *Store) load() error {
 	if err := s.checkConfig(); err != nil {
 		return err
@@ -117,6 +136,9 @@ func (s *Store) checkConfig() error {
 }
 
 func (s *Store) get(key []byte) ([]byte, error) {
+	if s.gone.Load() {
+		return nil, ErrClosed
+	}
 	return getFrom(s.db, key)
 }
 
@@ -185,6 +207,7 @@ func (s *Store) Close() error {
 		return ErrClosed
 	}
 	s.closed = true
+	s.gone.Store(true)
 	_ = os.Remove(filepath.Join(s.dir, ownerFile))
 	return wrapErr(s.db.Close())
 }

@@ -118,7 +118,7 @@ func (w *Worker) apply(ctx context.Context, b cachestore.Batch) (cachestore.Appl
 	bo := newBackoff()
 	for {
 		st, err := w.store.Apply(ctx, b, source{w})
-		if err == nil || needsRebuild(err) || ctx.Err() != nil {
+		if err == nil || NeedsRebuild(err) || ctx.Err() != nil {
 			return st, err
 		}
 		w.outage.fail(w.log, err)

@@ -54,7 +54,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			bo.Reset()
 			continue
 		}
-		if needsRebuild(err) {
+		if NeedsRebuild(err) || errors.Is(err, ErrOptions) {
 			return err
 		}
 		w.outage.fail(w.log, err)
@@ -66,9 +66,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-func needsRebuild(err error) bool {
+// NeedsRebuild reports errors that only a rebuild of the cache repairs.
+func NeedsRebuild(err error) bool {
 	return errors.Is(err, ErrStreamReplaced) || errors.Is(err, ErrLineageChanged) ||
-		errors.Is(err, cachestore.ErrCorrupt) || errors.Is(err, ErrOptions)
+		errors.Is(err, cachestore.ErrCorrupt) || errors.Is(err, cachestore.ErrConfigChanged)
 }
 
 // step binds the consumer if needed and processes one fetched batch.

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/memsync/memsync/changefeed"
+	"github.com/memsync/memsync/internal/rebuild"
 	"github.com/memsync/memsync/internal/seed"
 	"github.com/memsync/memsync/internal/turso"
 	"github.com/memsync/memsync/worker"
@@ -54,26 +57,17 @@ func runRun(ctx context.Context, args []string) error {
 		return err
 	}
 	defer n.close()
-	store, err := c.openCache()
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 	cf, err := changefeed.New(db, n.js, changefeed.WithOptions(c.changefeedOptions(log)))
 	if err != nil {
 		return &exitError{2, err}
 	}
-	w, err := worker.New(store, n.js, worker.WithOptions(c.workerOptions(log)))
-	if err != nil {
-		return &exitError{2, err}
-	}
 	if *once {
-		return catchUpOnce(ctx, cf, w, log)
+		return c.runOnce(ctx, cf, n, log)
 	}
-	log.Info("memsync running", "turso", db.URL(), "cache", store.Dir(), "worker", c.workerName)
+	log.Info("memsync running", "turso", db.URL(), "cache", c.cachePath(), "worker", c.workerName)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return cf.Run(gctx) })
-	g.Go(func() error { return w.Run(gctx) })
+	g.Go(func() error { return rebuild.Supervise(gctx, c.rebuildConfig(n, db, log), nil) })
 	return g.Wait()
 }
 
@@ -192,6 +186,7 @@ func runChangefeed(ctx context.Context, args []string) error {
 
 func runWorker(ctx context.Context, args []string) error {
 	c := newFlags("worker")
+	c.tursoFlags()
 	c.natsFlags()
 	c.cacheFlags()
 	c.workerFlags()
@@ -199,20 +194,53 @@ func runWorker(ctx context.Context, args []string) error {
 		return err
 	}
 	log := c.logger()
-	store, err := c.openCache()
-	if err != nil {
+	if err := os.MkdirAll(filepath.Dir(c.cachePath()), 0o755); err != nil {
 		return err
 	}
-	defer store.Close()
 	n, err := c.connectNATS(log, false)
 	if err != nil {
 		return err
 	}
 	defer n.close()
+	db := c.optionalTurso(ctx, log)
+	if db != nil {
+		defer db.Close()
+	}
+	log.Info("worker running", "cache", c.cachePath(), "worker", c.workerName)
+	return rebuild.Supervise(ctx, c.rebuildConfig(n, db, log), nil)
+}
+
+// optionalTurso opens Turso for a worker only when one was configured: it
+// enables Turso rebuilds; without it the worker rebuilds from the stream.
+func (c *common) optionalTurso(ctx context.Context, log *slog.Logger) *turso.DB {
+	if c.tursoURL == "" {
+		return nil
+	}
+	db, err := c.openTurso(ctx)
+	if err != nil {
+		log.Warn("Turso unavailable; rebuilds will use the stream", "error", err)
+		return nil
+	}
+	return db
+}
+
+func (c *common) rebuildConfig(n *natsConn, db *turso.DB, log *slog.Logger) rebuild.Config {
+	return rebuild.Config{Dir: c.cachePath(), Options: *c.storeOptions(), JS: n.js, DB: db, Worker: c.workerOptions(log), Logger: log}
+}
+
+// runOnce opens the cache (repairing it first if it is corrupt) and catches up.
+func (c *common) runOnce(ctx context.Context, cf *changefeed.Changefeed, n *natsConn, log *slog.Logger) error {
+	if err := os.MkdirAll(filepath.Dir(c.cachePath()), 0o755); err != nil {
+		return err
+	}
+	store, err := c.openCache()
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	w, err := worker.New(store, n.js, worker.WithOptions(c.workerOptions(log)))
 	if err != nil {
 		return &exitError{2, err}
 	}
-	log.Info("worker running", "cache", store.Dir(), "worker", c.workerName)
-	return w.Run(ctx)
+	return catchUpOnce(ctx, cf, w, log)
 }

@@ -1,0 +1,234 @@
+package integration
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/changefeed"
+	"github.com/memsync/memsync/internal/rebuild"
+	"github.com/memsync/memsync/internal/validate"
+	"github.com/memsync/memsync/worker"
+)
+
+func (e *env) rebuildConfig(dir string, opts cachestore.Options) rebuild.Config {
+	return rebuild.Config{Dir: dir, Options: opts, JS: e.js, DB: e.db, Worker: worker.Options{FetchWait: 20 * time.Millisecond, Logger: quiet()}}
+}
+
+// Both rebuild sources produce a consistent cache that keeps consuming
+// from the right place; old caches are kept aside, at most KeepAside.
+func TestRebuildFromTursoAndStream(t *testing.T) {
+	e := newEnv(t)
+	w := newWriter(t, e.db, 61, 8)
+	for range 30 {
+		w.embed("pattern", w.pattern().ID)
+		w.episode()
+	}
+	cf := e.changefeed(changefeed.Options{})
+	e.publishAll(cf)
+	opts := cachestore.Options{MaxEpisodes: 10}
+	dir := filepath.Join(t.TempDir(), "cache")
+	c := e.openCache(dir, opts, worker.Options{})
+	e.catchUp(c)
+	c.close(t)
+	for i, source := range []string{"turso", "stream", "turso", "stream", "turso"} {
+		for range 3 {
+			w.episode()
+		}
+		e.publishAll(cf)
+		res, err := rebuild.Run(t.Context(), e.rebuildConfig(dir, opts), source, "test")
+		if err != nil {
+			t.Fatalf("rebuild %d from %s: %v", i, source, err)
+		}
+		if res.Aside == "" {
+			t.Fatalf("rebuild %d kept no old cache", i)
+		}
+		for range 2 { // changes after the rebuild are consumed from the right place
+			w.episode()
+		}
+		e.publishAll(cf)
+		c := e.openCache(dir, opts, worker.Options{})
+		e.catchUp(c)
+		if r := e.validate(c); !r.Consistent || r.AppliedVersion != r.TursoHeadVersion {
+			t.Fatalf("after rebuild %d from %s: %+v", i, source, r)
+		}
+		c.close(t)
+	}
+	aside, _ := filepath.Glob(dir + ".aside-*")
+	if len(aside) != rebuild.KeepAside {
+		t.Fatalf("%d old caches kept, want %d", len(aside), rebuild.KeepAside)
+	}
+}
+
+// A rebuild from Turso reads only a snapshot: a cache far behind a long
+// stream resumes right after the checkpoint it started from.
+func TestTursoRebuildResumesAfterCheckpoint(t *testing.T) {
+	e := newEnv(t)
+	w := newWriter(t, e.db, 62, 4)
+	for range 40 {
+		w.episode()
+	}
+	cf := e.changefeed(changefeed.Options{BatchSize: 10})
+	e.publishAll(cf)
+	opts := cachestore.Options{MaxEpisodes: 5}
+	dir := filepath.Join(t.TempDir(), "cache")
+	if _, err := rebuild.FromTurso(t.Context(), e.rebuildConfig(dir, opts), "test"); err != nil {
+		t.Fatal(err)
+	}
+	c := e.openCache(dir, opts, worker.Options{})
+	if n := e.catchUp(c); n != 0 {
+		t.Fatalf("a Turso-rebuilt cache at the head consumed %d messages, want 0", n)
+	}
+	e.mustConsistent(c)
+	w.del("episodes", w.g.Episode(0, nil).ID) // unknown id: a no-op delete
+	newest := w.episode()
+	e.publishAll(cf)
+	e.catchUp(c)
+	e.mustConsistent(c)
+	if _, ok := cachedEpisode(t, c, newest.ID); !ok {
+		t.Fatal("change after the rebuild not applied")
+	}
+}
+
+// corruptions damage a stopped cache the way disks and operators do.
+var corruptions = []struct {
+	name string
+	do   func(t *testing.T, dir string)
+}{
+	{"flipped bytes in an sstable", func(t *testing.T, dir string) {
+		flush(t, dir)
+		f := largest(t, dir, ".sst")
+		b, _ := os.ReadFile(f)
+		for i := len(b) / 4; i < len(b)/4+64 && i < len(b); i++ {
+			b[i] ^= 0xff
+		}
+		mustDo(t, os.WriteFile(f, b, 0o644))
+	}},
+	{"MANIFEST deleted", func(t *testing.T, dir string) {
+		m, _ := filepath.Glob(filepath.Join(dir, "MANIFEST-*"))
+		for _, f := range m {
+			mustDo(t, os.Remove(f))
+		}
+	}},
+	{"sstable truncated", func(t *testing.T, dir string) {
+		flush(t, dir)
+		f := largest(t, dir, ".sst")
+		st, _ := os.Stat(f)
+		mustDo(t, os.Truncate(f, st.Size()/2))
+	}},
+}
+
+func flush(t *testing.T, dir string) {
+	tamper(t, dir, func(db *pebble.DB) { mustDo(t, db.Flush()) })
+}
+
+func largest(t *testing.T, dir, ext string) string {
+	m, _ := filepath.Glob(filepath.Join(dir, "*"+ext))
+	if len(m) == 0 {
+		t.Fatalf("no %s file in %s", ext, dir)
+	}
+	sort.Slice(m, func(i, j int) bool { a, _ := os.Stat(m[i]); b, _ := os.Stat(m[j]); return a.Size() > b.Size() })
+	return m[0]
+}
+
+// Each corruption is detected when the worker starts and repaired by an
+// automatic rebuild; the damaged directory is kept aside.
+func TestCorruptionIsDetectedAndRepaired(t *testing.T) {
+	for _, cc := range corruptions {
+		t.Run(cc.name, func(t *testing.T) {
+			e := newEnv(t)
+			w := newWriter(t, e.db, 63, 384)
+			for range 60 {
+				w.episode()
+			}
+			cf := e.changefeed(changefeed.Options{})
+			e.publishAll(cf)
+			opts := cachestore.Options{MaxEpisodes: 50}
+			dir := filepath.Join(t.TempDir(), "cache")
+			c := e.openCache(dir, opts, worker.Options{})
+			e.catchUp(c)
+			c.close(t)
+			cc.do(t, dir)
+			if s, err := cachestore.Open(dir, &opts); err == nil {
+				s.Close()
+				t.Fatal("damaged cache opened without an error")
+			}
+			e.superviseUntilConsistent(dir, opts)
+			if aside, _ := filepath.Glob(dir + ".aside-*corrupt*"); len(aside) != 1 {
+				t.Fatalf("damaged cache not kept aside: %v", aside)
+			}
+		})
+	}
+}
+
+// superviseUntilConsistent runs the supervised worker until the cache it
+// holds validates consistent at the Turso head.
+func (e *env) superviseUntilConsistent(dir string, opts cachestore.Options) {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stores := make(chan *cachestore.Store, 8)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- rebuild.Supervise(ctx, e.rebuildConfig(dir, opts), func(s *cachestore.Store, _ *worker.Worker) { stores <- s })
+	}()
+	defer func() {
+		cancel()
+		if err := <-errc; err != nil {
+			e.t.Fatalf("supervise: %v", err)
+		}
+	}()
+	var s *cachestore.Store
+	eventually(e.t, 30*time.Second, "the supervised cache to be consistent", func() bool {
+		for drained := false; !drained; {
+			select {
+			case s = <-stores:
+			default:
+				drained = true
+			}
+		}
+		if s == nil {
+			return false
+		}
+		r, err := validate.Run(e.t.Context(), e.db, s)
+		return err == nil && r.Consistent && r.AppliedVersion == r.TursoHeadVersion
+	})
+}
+
+// A stream deleted and recreated under a running worker is detected and the
+// cache is rebuilt from Turso; a purged stream is refilled by the changefeed
+// and the cache converges.
+func TestStreamRecreatedOrPurgedRecovers(t *testing.T) {
+	for _, mode := range []string{"recreated", "purged"} {
+		t.Run(mode, func(t *testing.T) {
+			e := newEnv(t)
+			w := newWriter(t, e.db, 64, 4)
+			for range 20 {
+				w.episode()
+			}
+			cf := e.changefeed(changefeed.Options{})
+			e.publishAll(cf)
+			opts := cachestore.Options{MaxEpisodes: 8}
+			dir := filepath.Join(t.TempDir(), "cache")
+			c := e.openCache(dir, opts, worker.Options{})
+			e.catchUp(c)
+			c.close(t)
+			s, _ := e.js.Stream(t.Context(), "MEMSYNC")
+			if mode == "purged" {
+				mustDo(t, s.Purge(t.Context()))
+			} else {
+				mustDo(t, e.js.DeleteStream(t.Context(), "MEMSYNC"))
+			}
+			w.del("episodes", w.episode().ID)
+			w.episode()
+			cf2 := e.changefeed(changefeed.Options{})
+			e.publishAll(cf2)
+			e.superviseUntilConsistent(dir, opts)
+		})
+	}
+}

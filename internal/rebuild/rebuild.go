@@ -1,0 +1,134 @@
+package rebuild
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/internal/turso"
+	"github.com/memsync/memsync/worker"
+)
+
+// Config says what to rebuild and from where.
+type Config struct {
+	Dir     string
+	Options cachestore.Options
+	JS      jetstream.JetStream
+	DB      *turso.DB // needed for FromTurso
+	Worker  worker.Options
+	Logger  *slog.Logger
+	// Progress, when set, is called with work done and total (entities or messages).
+	Progress   func(done, total int)
+	beforeSwap func()
+}
+
+func (c *Config) log() *slog.Logger {
+	if c.Worker.Logger != nil {
+		return c.Worker.Logger
+	}
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.Default()
+}
+
+// Result reports a finished rebuild.
+type Result struct {
+	Source   string
+	Entities int    // entities written (Turso) or messages applied (stream)
+	Aside    string // where the old cache was moved, if there was one
+	Position uint64
+}
+
+// RunHolding rebuilds like Run, calling release right before the swap: a
+// caller can hold the live cache's lock while the staging cache is built.
+func RunHolding(ctx context.Context, cfg Config, source, reason string, release func()) (Result, error) {
+	cfg.beforeSwap = release
+	return Run(ctx, cfg, source, reason)
+}
+
+// Run rebuilds from "turso" or "stream".
+func Run(ctx context.Context, cfg Config, source, reason string) (Result, error) {
+	switch source {
+	case "stream":
+		return FromStream(ctx, cfg, reason)
+	case "turso":
+		return FromTurso(ctx, cfg, reason)
+	}
+	return Result{}, fmt.Errorf("%w: %q", ErrSource, source)
+}
+
+// FromStream fills a staging cache from the compacted stream (the latest
+// message of every entity) with a worker of its own, then swaps it in. A
+// killed rebuild resumes from the staging cache's position.
+func FromStream(ctx context.Context, cfg Config, reason string) (Result, error) {
+	staging := stagingDir(cfg.Dir)
+	store, err := cachestore.Open(staging, &cfg.Options)
+	if errors.Is(err, cachestore.ErrCorrupt) || errors.Is(err, cachestore.ErrConfigChanged) {
+		_ = os.RemoveAll(staging) // a broken staging cache restarts cleanly
+		store, err = cachestore.Open(staging, &cfg.Options)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	n, err := catchUpStaging(ctx, cfg, store)
+	pos := store.State().Position
+	if cerr := store.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	return finish(cfg, Result{Source: "stream", Entities: n, Position: pos}, reason)
+}
+
+func catchUpStaging(ctx context.Context, cfg Config, store *cachestore.Store) (int, error) {
+	wo := cfg.Worker
+	wo.Name = rebuildName(wo.Name)
+	w, err := worker.New(store, cfg.JS, worker.WithOptions(wo))
+	if err != nil {
+		return 0, err
+	}
+	n, err := w.CatchUp(ctx)
+	if err != nil {
+		return n, err
+	}
+	s, err := cfg.JS.Stream(ctx, orDefault(wo.Stream, "MEMSYNC"))
+	if err == nil {
+		_ = s.DeleteConsumer(ctx, worker.ConsumerName(orDefault(wo.DBName, "default"), wo.Name))
+	}
+	return n, nil
+}
+
+func rebuildName(name string) string {
+	name = orDefault(name, "default")
+	return name[:min(len(name), 56)] + "-rebuild"
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func finish(cfg Config, r Result, reason string) (Result, error) {
+	if err := markComplete(stagingDir(cfg.Dir)); err != nil {
+		return r, err
+	}
+	if cfg.beforeSwap != nil {
+		cfg.beforeSwap()
+	}
+	aside, err := swap(cfg.Dir, reason)
+	r.Aside = aside
+	if err == nil {
+		cfg.log().Info("cache rebuilt and swapped in", "source", r.Source, "dir", cfg.Dir, "entities", r.Entities,
+			"position", r.Position, "old_cache_kept_at", aside, "reason", reason)
+	}
+	return r, err
+}

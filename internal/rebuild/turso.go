@@ -1,0 +1,212 @@
+package rebuild
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/internal/turso"
+	"github.com/memsync/memsync/protocol"
+)
+
+// FromTurso reads a consistent snapshot of Turso into a staging cache and
+// swaps it in. Every entity gets the version of the stream checkpoint read
+// before the snapshot (cursor C at sequence S): all changes <= C are in the
+// stream and reflected in the snapshot or older than it, and consumption
+// resumes at S+1, where every change > C was published. No stream scan is
+// needed. A killed Turso rebuild restarts cleanly.
+func FromTurso(ctx context.Context, cfg Config, reason string) (Result, error) {
+	if cfg.DB == nil {
+		return Result{}, ErrNoTurso
+	}
+	cp, err := lastCheckpoint(ctx, cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	staging := stagingDir(cfg.Dir)
+	if err := os.RemoveAll(staging); err != nil {
+		return Result{}, err
+	}
+	store, err := cachestore.Open(staging, &cfg.Options)
+	if err != nil {
+		return Result{}, err
+	}
+	n, err := loadSnapshot(ctx, cfg, store, cp)
+	if cerr := store.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	return finish(cfg, Result{Source: "turso", Entities: n, Position: cp.seq}, reason)
+}
+
+type checkpoint struct {
+	seq, cursor uint64
+	lineage     string
+	stream      cachestore.StreamIdentity
+}
+
+func lastCheckpoint(ctx context.Context, cfg Config) (checkpoint, error) {
+	name := orDefault(cfg.Worker.Stream, "MEMSYNC")
+	s, err := cfg.JS.Stream(ctx, name)
+	if err != nil {
+		return checkpoint{}, fmt.Errorf("rebuild: stream %s: %w (start the changefeed first)", name, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return checkpoint{}, err
+	}
+	cp := checkpoint{stream: cachestore.StreamIdentity{Name: name, Created: info.Created.UnixNano()}}
+	m, err := s.GetLastMsgForSubject(ctx, protocol.CheckpointSubject(orDefault(cfg.Worker.DBName, "default")))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return cp, nil
+	}
+	if err != nil {
+		return cp, err
+	}
+	body, err := protocol.DecodeCheckpoint(m.Data)
+	if err != nil {
+		return cp, err
+	}
+	cp.seq, cp.cursor, cp.lineage = m.Sequence, body.Cursor, body.Lineage
+	return cp, nil
+}
+
+func loadSnapshot(ctx context.Context, cfg Config, store *cachestore.Store, cp checkpoint) (int, error) {
+	l := &snapshotLoader{cfg: cfg, loader: store.NewLoader(cp.cursor), window: map[string]bool{}, patterns: map[string]bool{}}
+	err := cfg.DB.Snapshot(ctx, func(tx *sql.Tx) error { return l.run(ctx, tx) })
+	if err != nil {
+		return l.n, err
+	}
+	return l.n, l.loader.Finish(cp.seq, cp.stream, cp.lineage)
+}
+
+type snapshotLoader struct {
+	cfg      Config
+	loader   *cachestore.Loader
+	window   map[string]bool
+	patterns map[string]bool
+	n        int
+}
+
+func (l *snapshotLoader) run(ctx context.Context, tx *sql.Tx) error {
+	if err := l.episodes(ctx, tx); err != nil {
+		return err
+	}
+	if err := l.loadPatterns(ctx, tx); err != nil {
+		return err
+	}
+	return l.embeddings(ctx, tx)
+}
+
+func (l *snapshotLoader) add(it cachestore.Loaded) error {
+	if err := l.loader.Add(it); err != nil {
+		return err
+	}
+	l.n++
+	if l.n%2000 == 0 {
+		if l.cfg.Progress != nil {
+			l.cfg.Progress(l.n, 0)
+		}
+		return l.loader.Flush()
+	}
+	return nil
+}
+
+func (l *snapshotLoader) episodes(ctx context.Context, tx *sql.Tx) error {
+	max := l.cfg.Options.MaxEpisodes
+	var windowIDs []string
+	err := turso.ScanEpisodeKeys(ctx, tx, func(k turso.EpisodeKey) error {
+		in := max == 0 || len(windowIDs) < max
+		if in {
+			windowIDs = append(windowIDs, k.ID)
+			l.window[k.ID] = true
+			return nil
+		}
+		return l.add(cachestore.Loaded{Entity: protocol.EntityEpisode, ID: k.ID, StartTime: k.StartTime})
+	})
+	if err != nil {
+		return err
+	}
+	return l.withData(ctx, tx, protocol.EntityEpisode, windowIDs)
+}
+
+// withData reads the rows of ids and adds them with their data.
+func (l *snapshotLoader) withData(ctx context.Context, tx *sql.Tx, e protocol.Entity, ids []string) error {
+	for start := 0; start < len(ids); start += 500 {
+		rows, err := turso.ReadRows(ctx, tx, e, ids[start:min(start+500, len(ids))])
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := l.addRow(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (l *snapshotLoader) addRow(r turso.Row) error {
+	if r.Err != nil {
+		return nil // malformed rows are parked by the changefeed, not cached
+	}
+	it := cachestore.Loaded{Entity: r.Entity, ID: r.ID, Data: r.Data, Owner: r.Owner, OwnerID: r.OwnerID}
+	if r.Entity == protocol.EntityEpisode {
+		ep, err := protocol.DecodeEpisode(r.Data)
+		if err != nil {
+			return err
+		}
+		it.StartTime, it.InWindow = ep.StartTime, true
+	}
+	return l.add(it)
+}
+
+func (l *snapshotLoader) loadPatterns(ctx context.Context, tx *sql.Tx) error {
+	if l.cfg.Options.NoPatterns {
+		return nil
+	}
+	return turso.ScanAllRows(ctx, tx, protocol.EntityPattern, func(r turso.Row) error {
+		if r.Err == nil {
+			l.patterns[r.ID] = true
+		}
+		return l.addRow(r)
+	})
+}
+
+func (l *snapshotLoader) embeddings(ctx context.Context, tx *sql.Tx) error {
+	if l.cfg.Options.NoEmbeddings {
+		return nil
+	}
+	var cached []string
+	err := turso.ScanEmbeddingOwners(ctx, tx, func(o turso.EmbeddingOwner) error {
+		if l.ownerCached(o) {
+			cached = append(cached, o.ID)
+			return nil
+		}
+		if o.OwnerKind != string(protocol.EntityEpisode) && o.OwnerKind != string(protocol.EntityPattern) {
+			return nil // malformed: parked by the changefeed
+		}
+		return l.add(cachestore.Loaded{Entity: protocol.EntityEmbedding, ID: o.ID, Owner: protocol.Entity(o.OwnerKind), OwnerID: o.OwnerID})
+	})
+	if err != nil {
+		return err
+	}
+	return l.withData(ctx, tx, protocol.EntityEmbedding, cached)
+}
+
+func (l *snapshotLoader) ownerCached(o turso.EmbeddingOwner) bool {
+	switch protocol.Entity(o.OwnerKind) {
+	case protocol.EntityEpisode:
+		return l.window[o.OwnerID]
+	case protocol.EntityPattern:
+		return l.patterns[o.OwnerID]
+	}
+	return false
+}
