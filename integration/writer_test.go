@@ -2,11 +2,13 @@ package integration
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/internal/seed"
+	"github.com/memsync/memsync/internal/testenv"
 	"github.com/memsync/memsync/internal/turso"
 )
 
@@ -95,4 +97,14 @@ func cachedEpisode(t *testing.T, c *cache, id string) (string, bool) {
 		t.Fatal(err)
 	}
 	return ep.TaskDescription, true
+}
+
+func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+func openAt(t *testing.T, path string) *turso.DB {
+	db := testenv.OpenTurso(t, path)
+	if err := db.CreateTables(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -129,12 +130,13 @@ type statusReport struct {
 	LastSync         *time.Time        `json:"last_sync"`
 	LastError        string            `json:"last_error"`
 	Counts           cachestore.Counts `json:"counts"`
-	Running          bool              `json:"running"`
+	DeadLetters      *uint64           `json:"dead_letters,omitempty"`
 }
 
 func runStatus(ctx context.Context, args []string) error {
 	c := newFlags("status")
 	c.tursoFlags()
+	c.natsFlags()
 	c.cacheFlags()
 	asJSON := c.fs.Bool("json", false, "print as JSON")
 	if err := c.parse(args); err != nil {
@@ -182,6 +184,7 @@ func offlineStatus(ctx context.Context, c *common) (*statusReport, error) {
 		s.Lag = s.TursoHeadVersion - s.AppliedVersion
 	}
 	s.Stale = s.Lag > 0 || s.LastError != ""
+	s.DeadLetters = c.deadLetterCount(ctx)
 	return s, nil
 }
 
@@ -219,4 +222,28 @@ func runNATS(ctx context.Context, args []string) error {
 	srv.Shutdown()
 	srv.WaitForShutdown()
 	return nil
+}
+
+// deadLetterCount counts the dead-letter stream when --nats is given.
+func (c *common) deadLetterCount(ctx context.Context) *uint64 {
+	if c.natsURL == "" {
+		return nil
+	}
+	n, err := c.connectNATS(slog.Default(), false)
+	if err != nil {
+		return nil
+	}
+	defer n.close()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	s, err := n.js.Stream(ctx, c.dlqStream)
+	if err != nil {
+		zero := uint64(0)
+		return &zero
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil
+	}
+	return &info.State.Msgs
 }

@@ -138,3 +138,10 @@ func (d *DB) Count(ctx context.Context, e protocol.Entity) (int, error) {
 var tableOf = map[protocol.Entity]string{
 	protocol.EntityEpisode: "episodes", protocol.EntityPattern: "patterns", protocol.EntityEmbedding: "embeddings",
 }
+
+// Recapture records a new change for an entity so the changefeed reads and
+// publishes its current row again (dead-letter retry: Turso wins).
+func (d *DB) Recapture(ctx context.Context, e protocol.Entity, id string) error {
+	_, err := d.sql.ExecContext(ctx, `INSERT INTO memsync_changelog(entity, entity_id, op) VALUES (?, ?, 'retry')`, string(e), id)
+	return d.classify(err)
+}
