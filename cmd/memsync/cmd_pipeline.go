@@ -166,7 +166,7 @@ func runChangefeed(ctx context.Context, args []string) error {
 		return err
 	}
 	log := c.logger()
-	db, err := c.openTurso(ctx)
+	db, err := c.openTursoLazy(ctx)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,13 @@ func (c *common) openTurso(ctx context.Context) (*turso.DB, error) {
 			return nil, err
 		}
 	}
-	return turso.Open(ctx, target, c.tursoToken)
+	return turso.OpenAndPing(ctx, target, c.tursoToken)
+}
+
+// openTursoLazy opens without connecting: the changefeed starts while Turso
+// is unreachable and retries with backoff.
+func (c *common) openTursoLazy(ctx context.Context) (*turso.DB, error) {
+	return turso.Open(ctx, c.tursoTarget(), c.tursoToken)
 }
 
 // natsConn connects to --nats; with embed and no --nats it starts an

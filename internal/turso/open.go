@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/tursodatabase/go-libsql" // registers the "libsql" driver
@@ -34,25 +35,25 @@ func Open(ctx context.Context, rawURL, token string) (*DB, error) {
 		return nil, err
 	}
 	d := &DB{url: Redact(rawURL), token: token, local: local}
-	if local {
-		if err := checkLocalFile(dsn); err != nil {
-			return nil, err
-		}
-	}
 	base, err := sql.Open("libsql", "file::memory:")
 	if err != nil {
 		return nil, d.scrub(fmt.Errorf("%w: %s: %v", ErrUnavailable, d.url, err))
 	}
 	drv := base.Driver().(driver.DriverContext)
 	base.Close()
-	inner, err := drv.OpenConnector(dsn)
-	if err != nil {
-		return nil, d.scrub(fmt.Errorf("%w: %s: %v", ErrUnavailable, d.url, err))
-	}
-	d.sql = sql.OpenDB(&connector{inner: inner, local: local, drv: drv.(driver.Driver)})
+	d.sql = sql.OpenDB(&connector{drv: drv, dsn: dsn, local: local, db: d})
 	d.sql.SetMaxOpenConns(4)
+	return d, nil
+}
+
+// OpenAndPing opens and checks the database answers (fail fast for tools).
+func OpenAndPing(ctx context.Context, rawURL, token string) (*DB, error) {
+	d, err := Open(ctx, rawURL, token)
+	if err != nil {
+		return nil, err
+	}
 	if err := d.Ping(ctx); err != nil {
-		d.sql.Close()
+		d.Close()
 		return nil, err
 	}
 	return d, nil
@@ -80,7 +81,8 @@ func buildDSN(rawURL, token string) (string, bool, error) {
 	return "", false, fmt.Errorf("turso: unsupported database URL scheme %q (want file:, libsql://, https://)", u.Scheme)
 }
 
-// checkLocalFile fails early (and clearly) when the file's directory is missing.
+// checkLocalFile fails clearly when the file's directory is missing
+// (libSQL would say only "unable to open database file").
 func checkLocalFile(dsn string) error {
 	p := strings.TrimPrefix(dsn, "file:")
 	if i := strings.IndexByte(p, '?'); i >= 0 {
@@ -162,17 +164,45 @@ func isUnavailable(err error) bool {
 // Close closes the pool.
 func (d *DB) Close() error { return d.sql.Close() }
 
-// connector wraps go-libsql's connector to configure every new connection.
+// connector wraps go-libsql's connector: it is created lazily (so a
+// process can start while Turso is unreachable and retry) and it configures
+// every new local connection.
 type connector struct {
-	inner driver.Connector
-	drv   driver.Driver
+	drv   driver.DriverContext
+	dsn   string
 	local bool
+	db    *DB
+	mu    sync.Mutex
+	inner driver.Connector
 }
 
-func (c *connector) Driver() driver.Driver { return c.drv }
+func (c *connector) Driver() driver.Driver { return c.drv.(driver.Driver) }
+
+func (c *connector) innerConnector() (driver.Connector, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inner != nil {
+		return c.inner, nil
+	}
+	if c.local {
+		if err := checkLocalFile(c.dsn); err != nil {
+			return nil, err
+		}
+	}
+	inner, err := c.drv.OpenConnector(c.dsn)
+	if err != nil {
+		return nil, c.db.scrub(fmt.Errorf("%w: %s: %v", ErrUnavailable, c.db.url, err))
+	}
+	c.inner = inner
+	return inner, nil
+}
 
 func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := c.inner.Connect(ctx)
+	inner, err := c.innerConnector()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := inner.Connect(ctx)
 	if err != nil || !c.local {
 		return conn, err
 	}
