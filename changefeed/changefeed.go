@@ -7,9 +7,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/memsync/memsync/internal/outage"
 	"github.com/memsync/memsync/internal/turso"
 )
 
@@ -28,7 +28,7 @@ type Changefeed struct {
 	prune      *pruner
 	stats      stats
 	poke       chan struct{}
-	outage     outage
+	outage     outage.Tracker
 }
 
 // New validates options and builds a Changefeed; nothing runs until Run.
@@ -119,7 +119,7 @@ func (c *Changefeed) catchUpLostStream(ctx context.Context, cur cursor) (cursor,
 // retried with exponential backoff and jitter; Run returns only on ctx
 // cancellation (nil) or a configuration error.
 func (c *Changefeed) Run(ctx context.Context) error {
-	bo := newBackoff()
+	bo := outage.NewBackoff()
 	for {
 		res, err := c.PollOnce(ctx)
 		if ctx.Err() != nil {
@@ -138,14 +138,14 @@ func (c *Changefeed) Run(ctx context.Context) error {
 			if isFatal(err) {
 				return err
 			}
-			c.outage.fail(c.log, err)
+			c.outage.Fail(c.log, "sync step failing; retrying with backoff", err)
 			c.needReload = c.needReload || c.ready
 			if !sleep(ctx, bo.NextBackOff(), nil) {
 				return nil
 			}
 			continue
 		}
-		c.outage.recover(c.log)
+		c.outage.Recover(c.log, "sync step recovered")
 		bo.Reset()
 		c.maybePrune(ctx)
 		if res.Full {
@@ -159,15 +159,6 @@ func (c *Changefeed) Run(ctx context.Context) error {
 
 func isFatal(err error) bool {
 	return errors.Is(err, ErrOptions) || errors.Is(err, ErrStreamConfig)
-}
-
-func newBackoff() *backoff.ExponentialBackOff {
-	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval = 200 * time.Millisecond
-	bo.MaxInterval = 15 * time.Second
-	bo.RandomizationFactor = 0.5
-	bo.MaxElapsedTime = 0
-	return bo
 }
 
 // sleep waits d, a poke, or ctx; it reports false when ctx is done.

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/internal/outage"
 	"github.com/memsync/memsync/protocol"
 )
 
@@ -117,13 +118,13 @@ func (w *Worker) checkLineage(l string) error {
 // apply retries transient failures (a backfill that could not reach NATS)
 // with backoff while holding the same messages.
 func (w *Worker) apply(ctx context.Context, b cachestore.Batch) (cachestore.ApplyStats, error) {
-	bo := newBackoff()
+	bo := outage.NewBackoff()
 	for {
 		st, err := w.store.Apply(ctx, b, source{w})
 		if err == nil || NeedsRebuild(err) || ctx.Err() != nil {
 			return st, err
 		}
-		w.outage.fail(w.log, err)
+		w.outage.Fail(w.log, "worker step failing; serving reads from the cache, retrying with backoff", err)
 		if !sleep(ctx, bo.NextBackOff()) {
 			return st, ctx.Err()
 		}

@@ -1,8 +1,6 @@
 package worker
 
 import (
-	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,36 +46,4 @@ func (w *Worker) Stats() Stats {
 		Backfilled: w.stats.backfilled.Load(), Batches: w.stats.batches.Load(),
 		DeadLetters: w.stats.deadLetters.Load(), OutageSince: since, LastError: last,
 	}
-}
-
-// outage logs once when failures start and once when they end.
-type outage struct {
-	mu      sync.Mutex
-	since   time.Time
-	lastErr string
-}
-
-func (o *outage) fail(log *slog.Logger, err error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.lastErr = err.Error()
-	if o.since.IsZero() {
-		o.since = time.Now()
-		log.Warn("worker step failing; serving reads from the cache, retrying with backoff", "error", err)
-	}
-}
-
-func (o *outage) recover(log *slog.Logger) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if !o.since.IsZero() {
-		log.Info("worker recovered", "after", time.Since(o.since).Round(time.Millisecond))
-		o.since = time.Time{}
-	}
-}
-
-func (o *outage) State() (time.Time, string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.since, o.lastErr
 }

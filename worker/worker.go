@@ -6,10 +6,10 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/internal/outage"
 )
 
 // Worker applies the stream to one cache.
@@ -21,7 +21,7 @@ type Worker struct {
 	stream jetstream.Stream
 	cons   jetstream.Consumer
 	stats  stats
-	outage outage
+	outage outage.Tracker
 }
 
 // New builds a Worker; nothing runs until Run or CatchUp.
@@ -43,21 +43,21 @@ func (w *Worker) Store() *cachestore.Store { return w.store }
 // errors that need a rebuild (ErrStreamReplaced, ErrLineageChanged,
 // cachestore.ErrCorrupt) are returned.
 func (w *Worker) Run(ctx context.Context) error {
-	bo := newBackoff()
+	bo := outage.NewBackoff()
 	for ctx.Err() == nil {
 		err := w.step(ctx)
 		if ctx.Err() != nil {
 			break
 		}
 		if err == nil {
-			w.outage.recover(w.log)
+			w.outage.Recover(w.log, "worker recovered")
 			bo.Reset()
 			continue
 		}
 		if NeedsRebuild(err) || errors.Is(err, ErrOptions) {
 			return err
 		}
-		w.outage.fail(w.log, err)
+		w.outage.Fail(w.log, "worker step failing; serving reads from the cache, retrying with backoff", err)
 		w.cons = nil
 		if !sleep(ctx, bo.NextBackOff()) {
 			break
@@ -112,14 +112,6 @@ func (w *Worker) drained(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	return info.NumPending == 0 && info.NumAckPending == 0, nil
-}
-
-func newBackoff() *backoff.ExponentialBackOff {
-	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval = 200 * time.Millisecond
-	bo.MaxInterval = 15 * time.Second
-	bo.MaxElapsedTime = 0
-	return bo
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
