@@ -11,6 +11,7 @@ import (
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/changefeed"
+	"github.com/memsync/memsync/internal/rebuild"
 	"github.com/memsync/memsync/internal/seed"
 	"github.com/memsync/memsync/internal/testenv"
 	"github.com/memsync/memsync/worker"
@@ -136,5 +137,27 @@ func BenchmarkIdlePoll(b *testing.B) {
 		if r, err := cf.PollOnce(context.Background()); err != nil || r.Changes != 0 {
 			b.Fatal(r, err)
 		}
+	}
+}
+
+// Rebuild throughput from Turso (one snapshot) and from the stream (a
+// worker consuming the compacted stream), unbounded window so every episode
+// is written: episodes/s. MEMSYNC_BENCH_EPISODES sets the size (default 5000).
+func BenchmarkRebuild(b *testing.B) {
+	episodes := benchEpisodes()
+	e := benchEnv(b, episodes)
+	cf, _ := changefeed.New(e.db, e.js, changefeed.WithOptions(changefeed.Options{Logger: quiet()}))
+	publishAllB(b, cf)
+	for _, source := range []string{"turso", "stream"} {
+		b.Run(source, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				cfg := rebuild.Config{Dir: filepath.Join(b.TempDir(), "cache"), Options: cachestore.Options{MaxEpisodes: 0},
+					JS: e.js, DB: e.db, Worker: worker.Options{Logger: quiet()}}
+				if _, err := rebuild.Run(context.Background(), cfg, source, "bench"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(episodes*b.N)/b.Elapsed().Seconds(), "episodes/s")
+		})
 	}
 }

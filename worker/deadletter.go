@@ -28,7 +28,11 @@ func (w *Worker) park(ctx context.Context, m jetstream.Msg, cause error) error {
 	if _, err := w.js.PublishMsg(ctx, dl); err != nil {
 		return fmt.Errorf("worker: dead-letter: %w", err)
 	}
+	// Terminate it on the server too, with the reason (MSG_TERMINATED advisory).
+	_ = m.TermWithReason(truncate(cause.Error(), 200))
 	w.stats.deadLetters.Add(1)
 	w.log.Warn("message parked in dead-letter stream", "subject", m.Subject(), "error", cause)
 	return nil
 }
+
+func truncate(s string, n int) string { return s[:min(len(s), n)] }
