@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -227,6 +228,23 @@ func (s *Store) ResetPosition() error {
 	defer s.mu.Unlock()
 	st := s.state
 	st.Position = 0
+	if err := s.db.Set(metaKey("state"), st.encode(), pebble.Sync); err != nil {
+		return wrapErr(err)
+	}
+	s.state = st
+	return nil
+}
+
+// Touch records t as the last time the cache was in sync with the stream
+// (a worker stopping cleanly while idle).
+func (s *Store) Touch(t time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	st := s.state
+	st.LastSyncMs = max(st.LastSyncMs, t.UnixMilli())
 	if err := s.db.Set(metaKey("state"), st.encode(), pebble.Sync); err != nil {
 		return wrapErr(err)
 	}

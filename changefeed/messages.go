@@ -29,6 +29,9 @@ func (c *Changefeed) entityMsg(it item, epoch string) (*nats.Msg, error) {
 	m := nats.NewMsg(subj)
 	m.Data = body
 	c.setHeaders(m, &env, epoch)
+	if env.Op == protocol.OpDelete && c.opts.TombstoneTTL > 0 {
+		m.Header.Set(jetstream.MsgTTLHeader, c.opts.TombstoneTTL.String())
+	}
 	embeddingHeaders(m, it)
 	return m, c.checkSize(m)
 }

@@ -18,6 +18,9 @@ type Options struct {
 	PruneDelay   time.Duration // age a checkpoint needs before pruning below it (default 3m)
 	GapGrace     time.Duration // how long a change_id gap blocks publishing (default 2s)
 	Replicas     int           // stream replicas (default 1)
+	// TombstoneTTL expires delete messages from the stream after this long
+	// (0: keep them forever). A worker offline for longer rebuilds its cache.
+	TombstoneTTL time.Duration
 	Logger       *slog.Logger
 }
 
@@ -57,6 +60,9 @@ func (o *Options) validate() error {
 	}
 	if o.BatchSize < 1 || o.BatchSize > 999 {
 		return fmt.Errorf("%w: batch size %d must be in 1..999 (atomic batches hold 1000 messages)", ErrOptions, o.BatchSize)
+	}
+	if o.TombstoneTTL != 0 && o.TombstoneTTL < time.Second {
+		return fmt.Errorf("%w: tombstone TTL %v must be 0 or at least 1s", ErrOptions, o.TombstoneTTL)
 	}
 	if o.PruneDelay < 0 {
 		return fmt.Errorf("%w: prune delay %v must be >= 0", ErrOptions, o.PruneDelay)

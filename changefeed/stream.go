@@ -16,8 +16,10 @@ import (
 //
 // INVARIANT 2: MaxMsgsPerSubject 1 keeps exactly the latest message of
 // every entity.
-func StreamConfig(name string, replicas int) jetstream.StreamConfig {
+func StreamConfig(name string, replicas int, tombstoneTTL time.Duration) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
+		Metadata:           map[string]string{protocol.MetaTombstoneTTL: tombstoneTTL.String()},
+		AllowMsgTTL:        true,
 		Name:               name,
 		Description:        "memsync: latest change per entity, compacted",
 		Subjects:           protocol.StreamSubjects(),
@@ -46,7 +48,7 @@ func DLQConfig(name string, replicas int) jetstream.StreamConfig {
 
 // EnsureStreams creates or updates the data and dead-letter streams.
 func EnsureStreams(ctx context.Context, js jetstream.JetStream, o *Options) (jetstream.Stream, error) {
-	s, err := js.CreateOrUpdateStream(ctx, StreamConfig(o.Stream, o.Replicas))
+	s, err := js.CreateOrUpdateStream(ctx, StreamConfig(o.Stream, o.Replicas, o.TombstoneTTL))
 	if err != nil {
 		return nil, fmt.Errorf("changefeed: stream %s: %w", o.Stream, err)
 	}

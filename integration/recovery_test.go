@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
@@ -9,11 +10,14 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/changefeed"
 	"github.com/memsync/memsync/internal/rebuild"
+	"github.com/memsync/memsync/internal/seed"
 	"github.com/memsync/memsync/internal/validate"
+	"github.com/memsync/memsync/protocol"
 	"github.com/memsync/memsync/worker"
 )
 
@@ -230,5 +234,110 @@ func TestStreamRecreatedOrPurgedRecovers(t *testing.T) {
 			e.publishAll(cf2)
 			e.superviseUntilConsistent(dir, opts)
 		})
+	}
+}
+
+// A cache offline for longer than the stream keeps delete tombstones may
+// have missed deletes: it is detected at start and rebuilt from Turso.
+func TestTombstoneRetentionExceeded(t *testing.T) {
+	e := newEnv(t)
+	w := newWriter(t, e.db, 65, 4)
+	var eps []string
+	for range 6 {
+		eps = append(eps, w.episode().ID)
+	}
+	cf := e.changefeed(changefeed.Options{TombstoneTTL: time.Second})
+	e.publishAll(cf)
+	opts := cachestore.Options{MaxEpisodes: 0}
+	dir := filepath.Join(t.TempDir(), "cache")
+	c := e.openCache(dir, opts, worker.Options{})
+	e.catchUp(c)
+	c.close(t)
+	w.del("episodes", eps[2])
+	e.publishAll(cf)
+	s, _ := e.js.Stream(t.Context(), "MEMSYNC")
+	subj, _ := protocol.EntitySubject("default", protocol.EntityEpisode, eps[2])
+	eventually(t, 10*time.Second, "the delete tombstone to expire", func() bool {
+		_, err := s.GetLastMsgForSubject(t.Context(), subj)
+		return errors.Is(err, jetstream.ErrMsgNotFound)
+	})
+	time.Sleep(200 * time.Millisecond)
+	c2 := e.openCache(dir, opts, worker.Options{})
+	if _, err := c2.w.CatchUp(t.Context()); !errors.Is(err, worker.ErrTombstonesExpired) {
+		t.Fatalf("offline past the tombstone TTL: %v", err)
+	}
+	c2.close(t)
+	e.superviseUntilConsistent(dir, opts)
+	if aside, _ := filepath.Glob(dir + ".aside-*tombstones*"); len(aside) != 1 {
+		t.Fatalf("no rebuild for expired tombstones: %v", aside)
+	}
+}
+
+// A divergence that only validation can see (a row changed in Turso with
+// memsync's triggers disabled) is confirmed by a second pass and repaired
+// by a rebuild from Turso while the worker runs.
+func TestPeriodicValidationRepairsDivergence(t *testing.T) {
+	e := newEnv(t)
+	w := newWriter(t, e.db, 66, 4)
+	var last seed.Episode
+	for range 5 {
+		last = w.episode()
+	}
+	e.publishAll(e.changefeed(changefeed.Options{}))
+	opts := cachestore.Options{MaxEpisodes: 3}
+	dir := filepath.Join(t.TempDir(), "cache")
+	c := e.openCache(dir, opts, worker.Options{})
+	e.catchUp(c)
+	c.close(t)
+	// A plain UPDATE with the update trigger dropped: Turso changes, the
+	// change log does not (someone writing with triggers disabled).
+	_, err := e.db.SQL().ExecContext(t.Context(), `DROP TRIGGER memsync_episodes_upd`)
+	mustDo(t, err)
+	_, err = e.db.SQL().ExecContext(t.Context(), `UPDATE episodes SET task_description = 'silent' WHERE episode_id = ?`, last.ID)
+	mustDo(t, err)
+	_, err = e.db.Install(t.Context()) // puts the trigger back
+	mustDo(t, err)
+	cfg := e.rebuildConfig(dir, opts)
+	cfg.ValidateEvery = 100 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rebuild.Supervise(ctx, cfg, nil) }()
+	eventually(t, 20*time.Second, "a rebuild for the divergence", func() bool {
+		aside, _ := filepath.Glob(dir + ".aside-*diverged*")
+		return len(aside) == 1
+	})
+	cancel()
+	mustDo(t, <-done)
+	c2 := e.openCache(dir, opts, worker.Options{})
+	ep, _, err := c2.store.Episode(last.ID)
+	if err != nil || ep.TaskDescription != "silent" {
+		t.Fatalf("after repair: %+v %v", ep, err)
+	}
+	e.mustConsistent(c2)
+}
+
+// A backfill whose body is gone from the stream (here: purged by hand) is
+// retried with backoff, then declared stuck, and the cache is rebuilt from
+// Turso instead of blocking forever.
+func TestStuckBackfillIsRebuiltFromTurso(t *testing.T) {
+	e := newEnv(t)
+	w := newWriter(t, e.db, 67, 4)
+	older := w.episode()
+	newer := w.episode()
+	cf := e.changefeed(changefeed.Options{})
+	e.publishAll(cf)
+	opts := cachestore.Options{MaxEpisodes: 1}
+	dir := filepath.Join(t.TempDir(), "cache")
+	c := e.openCache(dir, opts, worker.Options{})
+	e.catchUp(c)
+	c.close(t)
+	s, _ := e.js.Stream(t.Context(), "MEMSYNC")
+	subj, _ := protocol.EntitySubject("default", protocol.EntityEpisode, older.ID)
+	mustDo(t, s.Purge(t.Context(), jetstream.WithPurgeSubject(subj)))
+	w.del("episodes", newer.ID) // the window must now backfill the purged episode
+	e.publishAll(cf)
+	e.superviseUntilConsistent(dir, opts)
+	if aside, _ := filepath.Glob(dir + ".aside-*stuck*"); len(aside) != 1 {
+		t.Fatalf("no rebuild for the stuck batch: %v", aside)
 	}
 }

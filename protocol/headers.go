@@ -26,3 +26,7 @@ const (
 	// HeaderOrigSubject is the subject a dead-lettered stream message had.
 	HeaderOrigSubject = "Memsync-Original-Subject"
 )
+
+// MetaTombstoneTTL is the stream metadata key holding the delete-tombstone
+// retention (a Go duration; "0s" means forever).
+const MetaTombstoneTTL = "memsync_tombstone_ttl"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -41,6 +42,9 @@ func (w *Worker) checkStream(info *jetstream.StreamInfo) error {
 	if st.Stream != id {
 		return fmt.Errorf("%w: cache %s was built from stream %s created %d, the stream now was created %d; run `memsync rebuild --worker %s`",
 			ErrStreamReplaced, w.store.Dir(), st.Stream.Name, st.Stream.Created, id.Created, w.opts.Name)
+	}
+	if err := w.checkTombstones(info, st); err != nil {
+		return err
 	}
 	if info.State.LastSeq < st.Position {
 		return fmt.Errorf("%w: cache %s is at sequence %d but the stream ends at %d; run `memsync rebuild --worker %s`",
@@ -106,4 +110,21 @@ func (w *Worker) consumerConfig(name string, pos uint64) jetstream.ConsumerConfi
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, pos+1
 	}
 	return cfg
+}
+
+// checkTombstones detects a cache that was offline for longer than the
+// stream keeps delete tombstones: deletes in that time may be gone from the
+// stream, so only a rebuild is safe. A worker that was online moments ago
+// (a reconnect) is not checked again.
+func (w *Worker) checkTombstones(info *jetstream.StreamInfo, st cachestore.State) error {
+	ttl, err := time.ParseDuration(info.Config.Metadata[protocol.MetaTombstoneTTL])
+	if err != nil || ttl <= 0 || st.LastSyncMs == 0 || time.Since(w.lastContact) < ttl {
+		return nil
+	}
+	offline := time.Since(time.UnixMilli(st.LastSyncMs))
+	if offline <= ttl {
+		return nil
+	}
+	return fmt.Errorf("%w: last sync %s ago, tombstones kept %s; rebuilding %s", ErrTombstonesExpired,
+		offline.Round(time.Second), ttl, w.store.Dir())
 }

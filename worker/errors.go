@@ -11,6 +11,12 @@ var (
 	ErrLineageChanged = errors.New("worker: stream now carries another database")
 	// ErrOptions reports invalid options.
 	ErrOptions = errors.New("worker: invalid options")
+	// ErrTombstonesExpired reports a cache offline for longer than the
+	// stream keeps delete tombstones: deletes may have been missed.
+	ErrTombstonesExpired = errors.New("worker: cache was offline longer than the delete-tombstone retention")
+	// ErrStuck reports a batch that keeps failing because a body the cache
+	// needs is gone from the stream; only a rebuild repairs it.
+	ErrStuck = errors.New("worker: batch cannot be applied")
 	// ErrPoison reports a message that cannot be decoded or applied.
 	ErrPoison = errors.New("worker: poison message")
 )

@@ -58,6 +58,7 @@ func (w *Worker) fetch(ctx context.Context, noWait bool) ([]jetstream.Msg, error
 	if err := batch.Error(); err != nil && len(msgs) == 0 && !errors.Is(err, nats.ErrTimeout) {
 		return nil, fmt.Errorf("worker: fetch: %w", err)
 	}
+	w.lastContact = time.Now()
 	return msgs, ctx.Err()
 }
 
@@ -115,14 +116,21 @@ func (w *Worker) checkLineage(l string) error {
 	return nil
 }
 
+// maxUnavailable is how many times a batch may fail for a body missing from
+// the stream before the cache is declared stuck (and rebuilt).
+const maxUnavailable = 5
+
 // apply retries transient failures (a backfill that could not reach NATS)
 // with backoff while holding the same messages.
 func (w *Worker) apply(ctx context.Context, b cachestore.Batch) (cachestore.ApplyStats, error) {
 	bo := outage.NewBackoff()
-	for {
+	for attempt := 1; ; attempt++ {
 		st, err := w.store.Apply(ctx, b, source{w})
 		if err == nil || NeedsRebuild(err) || ctx.Err() != nil {
 			return st, err
+		}
+		if errors.Is(err, cachestore.ErrBodyUnavailable) && attempt >= maxUnavailable {
+			return st, fmt.Errorf("%w after %d attempts: %v", ErrStuck, attempt, err)
 		}
 		w.outage.Fail(w.log, "worker step failing; serving reads from the cache, retrying with backoff", err)
 		if !sleep(ctx, bo.NextBackOff()) {

@@ -22,6 +22,8 @@ type Worker struct {
 	cons   jetstream.Consumer
 	stats  stats
 	outage outage.Tracker
+	// lastContact is when a fetch last succeeded (zero before the first).
+	lastContact time.Time
 }
 
 // New builds a Worker; nothing runs until Run or CatchUp.
@@ -63,12 +65,16 @@ func (w *Worker) Run(ctx context.Context) error {
 			break
 		}
 	}
+	if !w.lastContact.IsZero() {
+		_ = w.store.Touch(w.lastContact) // graceful stop: remember when we were last in sync
+	}
 	return nil
 }
 
 // NeedsRebuild reports errors that only a rebuild of the cache repairs.
 func NeedsRebuild(err error) bool {
 	return errors.Is(err, ErrStreamReplaced) || errors.Is(err, ErrLineageChanged) ||
+		errors.Is(err, ErrTombstonesExpired) || errors.Is(err, ErrStuck) ||
 		errors.Is(err, cachestore.ErrCorrupt) || errors.Is(err, cachestore.ErrConfigChanged)
 }
 

@@ -21,7 +21,7 @@ import (
 
 func (c *common) changefeedOptions(log *slog.Logger) changefeed.Options {
 	return changefeed.Options{DBName: c.dbName, Stream: c.stream, DLQStream: c.dlqStream, BatchSize: c.pubBatch,
-		PollInterval: c.pollInterval, PruneDelay: c.pruneDelay, Logger: log}
+		PollInterval: c.pollInterval, PruneDelay: c.pruneDelay, TombstoneTTL: c.tombstoneTTL, Logger: log}
 }
 
 func (c *common) workerOptions(log *slog.Logger) worker.Options {
@@ -225,7 +225,8 @@ func (c *common) optionalTurso(ctx context.Context, log *slog.Logger) *turso.DB 
 }
 
 func (c *common) rebuildConfig(n *natsConn, db *turso.DB, log *slog.Logger) rebuild.Config {
-	return rebuild.Config{Dir: c.cachePath(), Options: *c.storeOptions(), JS: n.js, DB: db, Worker: c.workerOptions(log), Logger: log}
+	return rebuild.Config{Dir: c.cachePath(), Options: *c.storeOptions(), JS: n.js, DB: db, Worker: c.workerOptions(log),
+		Logger: log, ValidateEvery: c.validateEvery}
 }
 
 // runOnce opens the cache (repairing it first if it is corrupt) and catches up.

@@ -14,27 +14,29 @@ var errHelp = errors.New("help shown")
 
 // common holds the flags shared by the commands that need them.
 type common struct {
-	fs           *flag.FlagSet
-	dataDir      string
-	tursoURL     string
-	tursoToken   string
-	natsURL      string
-	natsCreds    string
-	dbName       string
-	stream       string
-	dlqStream    string
-	workerName   string
-	cacheDir     string
-	logFormat    string
-	logLevel     string
-	metricsAddr  string
-	maxEpisodes  int
-	batchSize    int
-	noPatterns   bool
-	noEmbeddings bool
-	pollInterval time.Duration
-	pruneDelay   time.Duration
-	pubBatch     int
+	fs            *flag.FlagSet
+	dataDir       string
+	tursoURL      string
+	tursoToken    string
+	natsURL       string
+	natsCreds     string
+	dbName        string
+	stream        string
+	dlqStream     string
+	workerName    string
+	cacheDir      string
+	logFormat     string
+	logLevel      string
+	metricsAddr   string
+	maxEpisodes   int
+	batchSize     int
+	noPatterns    bool
+	noEmbeddings  bool
+	pollInterval  time.Duration
+	pruneDelay    time.Duration
+	pubBatch      int
+	tombstoneTTL  time.Duration
+	validateEvery time.Duration
 }
 
 // conventional environment variables honoured besides MEMSYNC_<FLAG>.
@@ -74,12 +76,14 @@ func (c *common) cacheFlags() {
 func (c *common) workerFlags() {
 	c.fs.IntVar(&c.batchSize, "batch-size", 256, "messages per fetch and Pebble batch")
 	c.fs.StringVar(&c.metricsAddr, "metrics-addr", "", "address for metrics, /healthz and /readyz (e.g. 127.0.0.1:9464)")
+	c.fs.DurationVar(&c.validateEvery, "validate-every", 10*time.Minute, "periodic validation against Turso when --turso is set (0 = off); a confirmed divergence rebuilds the cache")
 }
 
 func (c *common) changefeedFlags() {
 	c.fs.DurationVar(&c.pollInterval, "poll-interval", 200*time.Millisecond, "idle change-log poll interval")
 	c.fs.DurationVar(&c.pruneDelay, "prune-delay", 3*time.Minute, "age a checkpoint needs before the change log is pruned below it")
 	c.fs.IntVar(&c.pubBatch, "publish-batch", 500, "change-log rows per atomic publish batch (1..999)")
+	c.fs.DurationVar(&c.tombstoneTTL, "tombstone-ttl", 30*24*time.Hour, "how long delete tombstones stay in the stream (0 = forever); workers offline longer rebuild")
 }
 
 // parse applies environment variables, then the command line.

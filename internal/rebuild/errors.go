@@ -5,6 +5,9 @@ import "errors"
 var (
 	// ErrNoTurso reports a Turso rebuild without a database.
 	ErrNoTurso = errors.New("rebuild: a Turso rebuild needs --turso")
+	// ErrDiverged reports a cache that validation found wrong about what it
+	// claims to have applied.
+	ErrDiverged = errors.New("rebuild: cache diverged from Turso")
 	// ErrSource reports an unknown rebuild source.
 	ErrSource = errors.New("rebuild: source must be turso or stream")
 )

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -23,8 +24,12 @@ type Config struct {
 	Worker  worker.Options
 	Logger  *slog.Logger
 	// Progress, when set, is called with work done and total (entities or messages).
-	Progress   func(done, total int)
-	beforeSwap func()
+	Progress func(done, total int)
+	// ValidateEvery runs a validation against Turso (when DB is set) at this
+	// period while the worker runs; a divergence confirmed by a second pass
+	// triggers a rebuild from Turso. 0 disables it.
+	ValidateEvery time.Duration
+	beforeSwap    func()
 }
 
 func (c *Config) log() *slog.Logger {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/worker"
 )
@@ -37,7 +39,7 @@ func Supervise(ctx context.Context, cfg Config, started func(*cachestore.Store, 
 		if err == nil || ctx.Err() != nil {
 			return nil
 		}
-		if !worker.NeedsRebuild(err) {
+		if !worker.NeedsRebuild(err) && !errors.Is(err, ErrDiverged) {
 			return err
 		}
 		if recent = trim(recent, time.Now()); len(recent) >= maxRebuilds {
@@ -64,7 +66,12 @@ func runOnce(ctx context.Context, cfg Config, started func(*cachestore.Store, *w
 	if started != nil {
 		started(store, w)
 	}
-	return w.Run(ctx)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return w.Run(gctx) })
+	if cfg.DB != nil && cfg.ValidateEvery > 0 {
+		g.Go(func() error { return validateLoop(gctx, cfg, store) })
+	}
+	return g.Wait()
 }
 
 func trim(ts []time.Time, now time.Time) []time.Time {
@@ -81,7 +88,8 @@ func trim(ts []time.Time, now time.Time) []time.Time {
 // and Turso is reachable from here, the stream otherwise.
 func repair(ctx context.Context, cfg Config, cause error) error {
 	source := "stream"
-	if cfg.DB != nil && (errors.Is(cause, worker.ErrStreamReplaced) || errors.Is(cause, worker.ErrLineageChanged)) {
+	if cfg.DB != nil && (errors.Is(cause, worker.ErrStreamReplaced) || errors.Is(cause, worker.ErrLineageChanged) ||
+		errors.Is(cause, ErrDiverged) || errors.Is(cause, worker.ErrTombstonesExpired) || errors.Is(cause, worker.ErrStuck)) {
 		source = "turso"
 	}
 	reason := reasonOf(cause)
@@ -100,6 +108,12 @@ func reasonOf(err error) string {
 		return "lineage-changed"
 	case errors.Is(err, cachestore.ErrConfigChanged):
 		return "options-changed"
+	case errors.Is(err, ErrDiverged):
+		return "diverged"
+	case errors.Is(err, worker.ErrTombstonesExpired):
+		return "tombstones-expired"
+	case errors.Is(err, worker.ErrStuck):
+		return "stuck"
 	}
 	return "error"
 }
