@@ -9,6 +9,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/synadia-io/orbit.go/jetstreamext"
+
+	"github.com/memsync/memsync/internal/turso"
 )
 
 // Result reports one PollOnce step.
@@ -67,6 +69,9 @@ func (c *Changefeed) buildMessages(ctx context.Context, b *readBatch, cur cursor
 }
 
 func (c *Changefeed) itemMsg(it item, epoch string) (*nats.Msg, error) {
+	if it.NullID {
+		return nil, fmt.Errorf("%w: %s with a NULL id (change %d)", turso.ErrMalformedRow, it.Entity, it.Version)
+	}
 	if it.Row != nil && it.Row.Err != nil {
 		return nil, it.Row.Err
 	}

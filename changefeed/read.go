@@ -17,6 +17,7 @@ type item struct {
 	ID      string
 	Version uint64
 	Row     *turso.Row // nil: the row no longer exists (delete)
+	NullID  bool       // the change log recorded a NULL id
 }
 
 // readBatch is what one step read from Turso in one read transaction.
@@ -55,6 +56,10 @@ func collapse(ch []turso.Change) []item {
 	newest := make(map[[2]string]int, len(ch))
 	var out []item
 	for _, c := range ch {
+		if c.NullID {
+			out = append(out, item{Entity: c.Entity, Version: c.ID, NullID: true})
+			continue
+		}
 		k := [2]string{string(c.Entity), c.EntityID}
 		if i, ok := newest[k]; ok {
 			out[i].Version = c.ID
@@ -72,7 +77,7 @@ func joinRows(ctx context.Context, tx *sql.Tx, items []item) error {
 	for _, e := range protocol.Entities {
 		var ids []string
 		for _, it := range items {
-			if it.Entity == e {
+			if it.Entity == e && !it.NullID {
 				ids = append(ids, it.ID)
 			}
 		}
@@ -81,7 +86,7 @@ func joinRows(ctx context.Context, tx *sql.Tx, items []item) error {
 			return err
 		}
 		for i := range items {
-			if r, ok := rows[items[i].ID]; ok && items[i].Entity == e {
+			if r, ok := rows[items[i].ID]; ok && items[i].Entity == e && !items[i].NullID {
 				items[i].Row = &r
 			}
 		}

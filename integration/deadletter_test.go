@@ -9,6 +9,7 @@ import (
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/changefeed"
+	"github.com/memsync/memsync/internal/testenv"
 	"github.com/memsync/memsync/protocol"
 	"github.com/memsync/memsync/worker"
 )
@@ -96,5 +97,39 @@ func TestDeadLetters(t *testing.T) {
 	e.catchUp(c2)
 	if ok, _ := c2.store.IsCached(protocol.EntityEpisode, "ep-huge"); !ok {
 		t.Fatal("retried row not synced")
+	}
+}
+
+// A database written by a foreign schema that lets an id be NULL: the
+// agent's write still succeeds (the capture trigger never fails it) and the
+// change is dead-lettered with the reason.
+func TestNullIDIsParkedNotFatal(t *testing.T) {
+	e := newEnv(t)
+	path := e.path + ".foreign"
+	db := testenv.OpenTurso(t, path)
+	_, err := db.SQL().ExecContext(t.Context(), `CREATE TABLE episodes (episode_id TEXT PRIMARY KEY, task_type TEXT NOT NULL,
+    task_description TEXT NOT NULL, context TEXT NOT NULL, start_time INTEGER NOT NULL, end_time INTEGER,
+    steps TEXT NOT NULL, outcome TEXT, reward TEXT, reflection TEXT, patterns TEXT NOT NULL, heuristics TEXT NOT NULL DEFAULT '[]',
+    checkpoints TEXT NOT NULL DEFAULT '[]', metadata TEXT NOT NULL, domain TEXT NOT NULL, language TEXT,
+    created_at INTEGER NOT NULL DEFAULT (strftime('%s', 'now')), archived_at INTEGER)`)
+	mustDo(t, err)
+	e.db = db
+	cf := e.changefeed(changefeed.Options{})
+	e.publishAll(cf) // installs memsync's triggers
+	_, err = db.SQL().ExecContext(t.Context(), `INSERT INTO episodes (episode_id, task_type, task_description, context, start_time, steps, patterns, metadata, domain)
+  VALUES (NULL, 't', 'd', '{}', 1, '[]', '[]', '{}', 'x')`)
+	if err != nil {
+		t.Fatalf("memsync's trigger made an agent's write fail: %v", err)
+	}
+	w := newWriter(t, db, 72, 4)
+	good := w.episode()
+	e.publishAll(cf)
+	if cf.Stats().DeadLetters != 1 {
+		t.Fatalf("NULL id not parked: %+v", cf.Stats())
+	}
+	c := e.openCache("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})
+	e.catchUp(c)
+	if ok, _ := c.store.IsCached(protocol.EntityEpisode, good.ID); !ok {
+		t.Fatal("a later change was blocked by the NULL-id row")
 	}
 }

@@ -18,6 +18,9 @@ type Options struct {
 	FetchWait time.Duration // longest wait for a batch to fill (default 200ms)
 	AckWait   time.Duration // server redelivery timeout (default 60s)
 	Logger    *slog.Logger
+	// Progress, when set, is called by CatchUp after every batch with the
+	// messages processed and the number pending when it started.
+	Progress func(done, total int)
 }
 
 // Option changes Options.

@@ -95,10 +95,13 @@ func (w *Worker) CatchUp(ctx context.Context) (int, error) {
 	if err := w.bind(ctx); err != nil {
 		return 0, err
 	}
-	total := 0
+	total, pending := 0, w.pending(ctx)
 	for {
 		n, err := w.fetchAndApply(ctx, true)
 		total += n
+		if w.opts.Progress != nil && n > 0 {
+			w.opts.Progress(total, pending)
+		}
 		if err != nil || n > 0 {
 			if err != nil {
 				return total, err
@@ -110,6 +113,14 @@ func (w *Worker) CatchUp(ctx context.Context) (int, error) {
 			return total, err
 		}
 	}
+}
+
+func (w *Worker) pending(ctx context.Context) int {
+	info, err := w.cons.Info(ctx)
+	if err != nil {
+		return 0
+	}
+	return int(info.NumPending)
 }
 
 func (w *Worker) drained(ctx context.Context) (bool, error) {

@@ -95,6 +95,7 @@ func FromStream(ctx context.Context, cfg Config, reason string) (Result, error) 
 func catchUpStaging(ctx context.Context, cfg Config, store *cachestore.Store) (int, error) {
 	wo := cfg.Worker
 	wo.Name = rebuildName(wo.Name)
+	wo.Progress = cfg.Progress
 	w, err := worker.New(store, cfg.JS, worker.WithOptions(wo))
 	if err != nil {
 		return 0, err

@@ -14,6 +14,7 @@ type Change struct {
 	ID       uint64
 	Entity   protocol.Entity
 	EntityID string
+	NullID   bool // the row's id was NULL (a foreign schema)
 }
 
 // Snapshot runs fn inside one read transaction: everything it reads is one
@@ -42,7 +43,7 @@ func ChangesAfter(ctx context.Context, q querier, cursor uint64, limit int) ([]C
 		if err := rows.Scan(&c.ID, &ent, &id); err != nil {
 			return nil, fmt.Errorf("scan change log: %w", err)
 		}
-		c.Entity, c.EntityID = protocol.Entity(ent), string(id)
+		c.Entity, c.EntityID, c.NullID = protocol.Entity(ent), string(id), id == nil
 		out = append(out, c)
 	}
 	return out, rows.Err()

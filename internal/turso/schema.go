@@ -51,14 +51,17 @@ func (d *DB) CreateTables(ctx context.Context) error {
 	return nil
 }
 
-// memsync's own objects. INVARIANT 1 (capture side): AUTOINCREMENT keeps
+// memsync's own objects. entity_id is nullable on purpose: a database
+// written by a foreign schema may let an id be NULL, and a capture trigger
+// must never make an agent's write fail; such changes are dead-lettered.
+// INVARIANT 1 (capture side): AUTOINCREMENT keeps
 // change_ids strictly increasing even after pruning, so a cursor never
 // skips a reused id.
 var ownDDL = []string{
 	`CREATE TABLE IF NOT EXISTS memsync_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS memsync_changelog (
     change_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    entity TEXT NOT NULL, entity_id TEXT NOT NULL, op TEXT NOT NULL,
+    entity TEXT NOT NULL, entity_id TEXT, op TEXT NOT NULL,
     changed_at INTEGER NOT NULL DEFAULT (strftime('%s', 'now')))`,
 	`CREATE INDEX IF NOT EXISTS memsync_changelog_entity ON memsync_changelog(entity, entity_id)`,
 }
