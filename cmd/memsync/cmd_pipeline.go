@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/memsync/memsync/changefeed"
+	"github.com/memsync/memsync/internal/ops"
 	"github.com/memsync/memsync/internal/rebuild"
 	"github.com/memsync/memsync/internal/seed"
 	"github.com/memsync/memsync/internal/turso"
@@ -67,6 +68,7 @@ func runRun(ctx context.Context, args []string) error {
 	log.Info("memsync running", "turso", db.URL(), "cache", c.cachePath(), "worker", c.workerName)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return cf.Run(gctx) })
+	g.Go(func() error { return c.changefeedResponder(n, cf, log).Run(gctx) })
 	g.Go(func() error { return rebuild.Supervise(gctx, c.rebuildConfig(n, db, log), nil) })
 	return g.Wait()
 }
@@ -181,7 +183,14 @@ func runChangefeed(ctx context.Context, args []string) error {
 		return &exitError{2, err}
 	}
 	log.Info("changefeed running", "turso", db.URL(), "stream", c.stream, "db", c.dbName)
-	return cf.Run(ctx)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return cf.Run(gctx) })
+	g.Go(func() error { return c.changefeedResponder(n, cf, log).Run(gctx) })
+	return g.Wait()
+}
+
+func (c *common) changefeedResponder(n *natsConn, cf *changefeed.Changefeed, log *slog.Logger) *ops.Responder {
+	return ops.NewResponder(n.nc, c.triggerSubj, "changefeed", cf.HandleTrigger, log)
 }
 
 func runWorker(ctx context.Context, args []string) error {
@@ -226,7 +235,7 @@ func (c *common) optionalTurso(ctx context.Context, log *slog.Logger) *turso.DB 
 
 func (c *common) rebuildConfig(n *natsConn, db *turso.DB, log *slog.Logger) rebuild.Config {
 	return rebuild.Config{Dir: c.cachePath(), Options: *c.storeOptions(), JS: n.js, DB: db, Worker: c.workerOptions(log),
-		Logger: log, ValidateEvery: c.validateEvery}
+		Logger: log, ValidateEvery: c.validateEvery, TriggerSubject: c.triggerSubj}
 }
 
 // runOnce opens the cache (repairing it first if it is corrupt) and catches up.

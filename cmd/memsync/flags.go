@@ -37,6 +37,7 @@ type common struct {
 	pubBatch      int
 	tombstoneTTL  time.Duration
 	validateEvery time.Duration
+	triggerSubj   string
 }
 
 // conventional environment variables honoured besides MEMSYNC_<FLAG>.
@@ -63,6 +64,7 @@ func (c *common) natsFlags() {
 	c.fs.StringVar(&c.dbName, "db-name", "default", "database name: the <db> subject token")
 	c.fs.StringVar(&c.stream, "stream", "MEMSYNC", "JetStream stream name")
 	c.fs.StringVar(&c.dlqStream, "dlq-stream", "MEMSYNC_DLQ", "dead-letter stream name")
+	c.fs.StringVar(&c.triggerSubj, "trigger-subject", "sync.trigger", "core NATS subject for manual triggers")
 }
 
 func (c *common) cacheFlags() {

@@ -26,6 +26,7 @@ var commands = map[string]command{
 	"validate":   {"compare a cache with Turso (exit 0 consistent, 1 stale or diverged, 2 error)", runValidate},
 	"status":     {"cursor, lag, staleness, counts of a cache (offline form)", runStatus},
 	"nats":       {"run a standalone embedded NATS JetStream server", runNATS},
+	"trigger":    {"publish a sync.trigger request (--mode, --target) and print the replies", runTrigger},
 	"dlq":        {"list or retry dead letters (dlq list | dlq retry --seq N|--all)", runDLQ},
 	"rebuild":    {"full rebuild of a cache (--from turso|stream); the old cache is kept aside", runRebuild},
 }

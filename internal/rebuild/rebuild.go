@@ -29,7 +29,10 @@ type Config struct {
 	// period while the worker runs; a divergence confirmed by a second pass
 	// triggers a rebuild from Turso. 0 disables it.
 	ValidateEvery time.Duration
-	beforeSwap    func()
+	// TriggerSubject is the sync.trigger subject ("" for the default, "-" to
+	// not listen).
+	TriggerSubject string
+	beforeSwap     func()
 }
 
 func (c *Config) log() *slog.Logger {

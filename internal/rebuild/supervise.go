@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/internal/ops"
 	"github.com/memsync/memsync/worker"
 )
 
@@ -22,22 +24,60 @@ const (
 // ErrRebuildLoop reports too many automatic rebuilds in a short time.
 var ErrRebuildLoop = errors.New("rebuild: cache keeps failing after rebuilds; stopping for an operator")
 
+// errRequested stops the running worker for an operator request.
+type errRequested struct{ req *request }
+
+func (e errRequested) Error() string { return "operator request: " + e.req.kind }
+
+type request struct {
+	kind string // "rebuild" or "replay"
+	done chan Result
+	err  chan error
+}
+
+// supervisor owns the cache directory and the worker running on it.
+type supervisor struct {
+	cfg      Config
+	started  func(*cachestore.Store, *worker.Worker)
+	requests chan *request
+	store    atomic.Pointer[cachestore.Store]
+}
+
 // Supervise runs a worker on cfg.Dir until ctx is done, and repairs the
 // cache automatically: a cache that fails to open as corrupt, or a worker
 // that stops with an error only a rebuild fixes (corruption, stream
-// recreated, lineage changed), gets the right rebuild, logged with the
-// reason, and consumption resumes. started is called with each opened store.
+// recreated, lineage changed, tombstones expired, a stuck batch, a
+// divergence confirmed by periodic validation), gets the right rebuild,
+// logged with the reason, and consumption resumes. It also answers
+// sync.trigger for the worker. started is called with each opened store.
 func Supervise(ctx context.Context, cfg Config, started func(*cachestore.Store, *worker.Worker)) error {
+	s := &supervisor{cfg: cfg, started: started, requests: make(chan *request)}
 	if done, err := FinishSwap(cfg.Dir); err != nil {
 		return err
 	} else if done {
 		cfg.log().Warn("finished a cache swap that was interrupted", "dir", cfg.Dir)
 	}
+	g, gctx := errgroup.WithContext(ctx)
+	if cfg.JS != nil && cfg.TriggerSubject != "-" {
+		name := orDefault(cfg.Worker.Name, "default")
+		r := ops.NewResponder(cfg.JS.Conn(), cfg.TriggerSubject, name, s.trigger, cfg.log())
+		g.Go(func() error { return r.Run(gctx) })
+	}
+	g.Go(func() error { return s.loop(gctx) })
+	return g.Wait()
+}
+
+func (s *supervisor) loop(ctx context.Context) error {
 	var recent []time.Time
 	for ctx.Err() == nil {
-		err := runOnce(ctx, cfg, started)
+		err := s.runOnce(ctx)
 		if err == nil || ctx.Err() != nil {
 			return nil
+		}
+		var rq errRequested
+		if errors.As(err, &rq) {
+			s.serve(ctx, rq.req)
+			continue
 		}
 		if !worker.NeedsRebuild(err) && !errors.Is(err, ErrDiverged) {
 			return err
@@ -46,32 +86,78 @@ func Supervise(ctx context.Context, cfg Config, started func(*cachestore.Store, 
 			return fmt.Errorf("%w: last error: %v", ErrRebuildLoop, err)
 		}
 		recent = append(recent, time.Now())
-		if err := repair(ctx, cfg, err); err != nil {
+		if err := repair(ctx, s.cfg, err); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func runOnce(ctx context.Context, cfg Config, started func(*cachestore.Store, *worker.Worker)) error {
+func (s *supervisor) runOnce(ctx context.Context) error {
+	store, err := cachestore.Open(s.cfg.Dir, &s.cfg.Options)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	w, err := worker.New(store, s.cfg.JS, worker.WithOptions(s.cfg.Worker))
+	if err != nil {
+		return err
+	}
+	s.store.Store(store)
+	defer s.store.Store(nil)
+	if s.started != nil {
+		s.started(store, w)
+	}
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	g, gctx := errgroup.WithContext(runCtx)
+	g.Go(func() error { return w.Run(gctx) })
+	g.Go(func() error { return s.watchRequests(gctx, cancel) })
+	if s.cfg.DB != nil && s.cfg.ValidateEvery > 0 {
+		g.Go(func() error { return validateLoop(gctx, s.cfg, store) })
+	}
+	err = g.Wait()
+	if cause := context.Cause(runCtx); err == nil && errors.As(cause, new(errRequested)) {
+		return cause
+	}
+	return err
+}
+
+// watchRequests stops the run when an operator request needs the directory.
+func (s *supervisor) watchRequests(ctx context.Context, cancel context.CancelCauseFunc) error {
+	select {
+	case <-ctx.Done():
+	case rq := <-s.requests:
+		cancel(errRequested{rq})
+	}
+	return nil
+}
+
+// serve performs a request with the worker stopped.
+func (s *supervisor) serve(ctx context.Context, rq *request) {
+	switch rq.kind {
+	case "rebuild":
+		source := "stream"
+		if s.cfg.DB != nil {
+			source = "turso"
+		}
+		res, err := Run(ctx, s.cfg, source, "requested")
+		rq.done <- res
+		rq.err <- err
+	case "replay":
+		rq.done <- Result{}
+		rq.err <- replay(s.cfg)
+	}
+}
+
+// replay re-applies the whole stream ("full"): versions make it idempotent.
+func replay(cfg Config) error {
 	store, err := cachestore.Open(cfg.Dir, &cfg.Options)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	w, err := worker.New(store, cfg.JS, worker.WithOptions(cfg.Worker))
-	if err != nil {
-		return err
-	}
-	if started != nil {
-		started(store, w)
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return w.Run(gctx) })
-	if cfg.DB != nil && cfg.ValidateEvery > 0 {
-		g.Go(func() error { return validateLoop(gctx, cfg, store) })
-	}
-	return g.Wait()
+	return store.ResetPosition()
 }
 
 func trim(ts []time.Time, now time.Time) []time.Time {
@@ -84,8 +170,9 @@ func trim(ts []time.Time, now time.Time) []time.Time {
 	return out
 }
 
-// repair picks the source: Turso when the stream under the cache changed
-// and Turso is reachable from here, the stream otherwise.
+// repair picks the source: Turso when the cache cannot trust the stream's
+// history (replaced stream, lineage change, expired tombstones, a stuck
+// batch, a divergence) and Turso is reachable from here, the stream otherwise.
 func repair(ctx context.Context, cfg Config, cause error) error {
 	source := "stream"
 	if cfg.DB != nil && (errors.Is(cause, worker.ErrStreamReplaced) || errors.Is(cause, worker.ErrLineageChanged) ||

@@ -1,0 +1,69 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/internal/ops"
+	"github.com/memsync/memsync/internal/rebuild"
+	"github.com/memsync/memsync/protocol"
+)
+
+// The operator path: a changefeed and two supervised workers listen on
+// sync.trigger; `memsync trigger` asks all workers to validate and reads
+// both replies, rebuilds one worker by name, and pokes the changefeed.
+func TestTriggerFromCLI(t *testing.T) {
+	e := newEnv(t)
+	w := newWriter(t, e.db, 81, 4)
+	for range 10 {
+		w.episode()
+	}
+	cf := e.changefeed(fast())
+	nc := e.js.Conn()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	run := func(f func(context.Context) error) { wg.Add(1); go func() { defer wg.Done(); _ = f(ctx) }() }
+	run(cf.Run)
+	run(ops.NewResponder(nc, "", "changefeed", cf.HandleTrigger, quiet()).Run)
+	base := t.TempDir()
+	for _, name := range []string{"w1", "w2"} {
+		cfg := e.rebuildConfig(filepath.Join(base, name), cachestore.Options{MaxEpisodes: 5})
+		cfg.Worker.Name = name
+		run(func(ctx context.Context) error { return rebuild.Supervise(ctx, cfg, nil) })
+	}
+	defer func() { cancel(); wg.Wait() }()
+	natsFlag := "--nats=" + e.nats.ClientURL()
+	eventually(t, 20*time.Second, "both workers consistent", func() bool {
+		out := memsync(t, nil, "trigger", natsFlag, "--mode=validate", "--expect=2", "--timeout=5s")
+		return out.code == 0 && strings.Count(out.stdout, `"consistent":true`) == 2
+	})
+	out := memsync(t, nil, "trigger", natsFlag, "--mode=rebuild", "--target=w1", "--expect=1").want(t, 0)
+	var rep protocol.TriggerReply
+	mustJSON(t, strings.TrimSpace(out.stdout), &rep)
+	if rep.From != "w1" || !rep.OK {
+		t.Fatalf("rebuild reply: %s", out.stdout)
+	}
+	if a, _ := filepath.Glob(filepath.Join(base, "w1.aside-*requested*")); len(a) != 1 {
+		t.Fatalf("w1 not rebuilt: %v", a)
+	}
+	if a, _ := filepath.Glob(filepath.Join(base, "w2.aside-*")); len(a) != 0 {
+		t.Fatalf("w2 rebuilt although not targeted: %v", a)
+	}
+	out = memsync(t, nil, "trigger", natsFlag, "--mode=incremental", "--target=changefeed", "--expect=1").want(t, 0)
+	var cfRep struct {
+		From   string          `json:"from"`
+		Result json.RawMessage `json:"result"`
+	}
+	mustJSON(t, strings.TrimSpace(out.stdout), &cfRep)
+	if cfRep.From != "changefeed" || !strings.Contains(string(cfRep.Result), `"cursor"`) {
+		t.Fatalf("changefeed reply: %s", out.stdout)
+	}
+	memsync(t, nil, "trigger", natsFlag, "--mode=validate", "--target=nobody", "--timeout=300ms").want(t, 2)
+	memsync(t, nil, "trigger", natsFlag, "--mode=explode").want(t, 2)
+}

@@ -1,0 +1,90 @@
+package ops
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/memsync/memsync/internal/testenv"
+	"github.com/memsync/memsync/protocol"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// Triggers that arrive while a mode is being handled are coalesced into one
+// run, and every request still gets its reply; other targets are ignored;
+// malformed triggers get an error reply.
+func TestResponderCoalescesAndReplies(t *testing.T) {
+	n := testenv.StartNATS(t)
+	nc, _ := n.Connect(t)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	calls := map[protocol.TriggerMode]int{}
+	h := func(ctx context.Context, mode protocol.TriggerMode) (any, bool, error) {
+		mu.Lock()
+		calls[mode]++
+		first := calls[mode] == 1
+		mu.Unlock()
+		if first && mode == protocol.TriggerValidate {
+			<-release // hold the first run while more requests queue up
+		}
+		return map[string]string{"mode": string(mode)}, mode != protocol.TriggerRebuild, nil
+	}
+	r := NewResponder(nc, "", "w1", h, slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	time.Sleep(50 * time.Millisecond) // subscribed
+
+	replies := make(chan protocol.TriggerReply, 32)
+	ask := func(body string) {
+		go func() {
+			m, err := nc.Request(protocol.DefaultTriggerSubject, []byte(body), 5*time.Second)
+			if err != nil {
+				replies <- protocol.TriggerReply{Error: "no reply: " + err.Error()}
+				return
+			}
+			var rep protocol.TriggerReply
+			_ = json.Unmarshal(m.Data, &rep)
+			replies <- rep
+		}()
+	}
+	ask(`{"mode":"validate"}`)
+	time.Sleep(50 * time.Millisecond)
+	for range 5 {
+		ask(`{"mode":"validate","target":"w1"}`)
+	}
+	_ = nc.Publish(protocol.DefaultTriggerSubject, []byte(`{"mode":"validate","target":"other"}`))
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	for i := range 6 {
+		if rep := <-replies; !rep.OK || rep.From != "w1" {
+			t.Fatalf("reply %d: %+v", i, rep)
+		}
+	}
+	mu.Lock()
+	got := calls[protocol.TriggerValidate]
+	mu.Unlock()
+	if got != 2 {
+		t.Fatalf("6 validate requests ran the handler %d times, want 2 (one, then the 5 coalesced)", got)
+	}
+	ask(`{"mode":"explode"}`)
+	if rep := <-replies; rep.OK || rep.Error == "" {
+		t.Fatalf("malformed trigger: %+v", rep)
+	}
+	ask(`{"mode":"rebuild","target":"w1"}`) // named but unsupported: an error reply
+	if rep := <-replies; rep.OK || rep.Error == "" {
+		t.Fatalf("unsupported named mode: %+v", rep)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	nc.Close()
+	n.Stop()
+}
