@@ -28,6 +28,7 @@ type Changefeed struct {
 	prune      *pruner
 	stats      stats
 	poke       chan struct{}
+	lastBeat   time.Time
 	outage     outage.Tracker
 }
 
@@ -125,6 +126,7 @@ func (c *Changefeed) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		c.heartbeat(time.Now())
 		if errors.Is(err, ErrFenced) {
 			// Another publisher moved the checkpoint first: not an outage.
 			// Reload the cursor from the stream and poll again soon.

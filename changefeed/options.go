@@ -21,7 +21,10 @@ type Options struct {
 	// TombstoneTTL expires delete messages from the stream after this long
 	// (0: keep them forever). A worker offline for longer rebuilds its cache.
 	TombstoneTTL time.Duration
-	Logger       *slog.Logger
+	// HeartbeatInterval is how often the head and cursor are announced
+	// (default 2s).
+	HeartbeatInterval time.Duration
+	Logger            *slog.Logger
 }
 
 // Option changes Options.
@@ -48,6 +51,7 @@ func (o *Options) defaults() error {
 	o.PruneDelay = cmpDefault(o.PruneDelay, 3*time.Minute)
 	o.GapGrace = cmpDefault(o.GapGrace, 2*time.Second)
 	o.Replicas = cmpDefault(o.Replicas, 1)
+	o.HeartbeatInterval = cmpDefault(o.HeartbeatInterval, 2*time.Second)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

@@ -76,3 +76,8 @@ func FuzzDecodeID(f *testing.F) {
 		_, _ = DecodeID(s)
 	})
 }
+
+func FuzzDecodeHeartbeat(f *testing.F) {
+	f.Add([]byte(`{"schema":1,"lineage":"x","head":3,"cursor":2,"at_ms":1}`))
+	f.Fuzz(func(t *testing.T, b []byte) { _, _ = DecodeHeartbeat(b) })
+}

@@ -104,3 +104,27 @@ func DecodeCheckpoint(b []byte) (*Checkpoint, error) {
 	}
 	return &c, nil
 }
+
+// Heartbeat is the body of memsync.<db>._heartbeat (core NATS, not stored):
+// the changefeed's view of the Turso head and its published cursor.
+type Heartbeat struct {
+	Schema  int    `json:"schema"`
+	Lineage string `json:"lineage"`
+	Head    uint64 `json:"head"`
+	Cursor  uint64 `json:"cursor"`
+	AtMs    int64  `json:"at_ms"`
+	// Outage is the changefeed's current error ("" when healthy).
+	Outage string `json:"outage,omitempty"`
+}
+
+// DecodeHeartbeat parses a heartbeat body.
+func DecodeHeartbeat(b []byte) (*Heartbeat, error) {
+	var h Heartbeat
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, fmt.Errorf("%w: heartbeat: %v", ErrMalformed, err)
+	}
+	if h.Schema != SchemaVersion {
+		return nil, fmt.Errorf("%w: heartbeat schema %d", ErrSchema, h.Schema)
+	}
+	return &h, nil
+}

@@ -18,6 +18,15 @@ type Options struct {
 	FetchWait time.Duration // longest wait for a batch to fill (default 200ms)
 	AckWait   time.Duration // server redelivery timeout (default 60s)
 	Logger    *slog.Logger
+	// StaleVersions flags the cache stale when the Turso head is this many
+	// versions ahead of it (default 1000).
+	StaleVersions uint64
+	// StaleAfter flags the cache stale when it has been behind for this long
+	// (default 30s), and when no heartbeat arrived for this long.
+	StaleAfter time.Duration
+	// TriggerSubject is where a stale worker asks the changefeed for a poll
+	// (default sync.trigger).
+	TriggerSubject string
 	// Progress, when set, is called by CatchUp after every batch with the
 	// messages processed and the number pending when it started.
 	Progress func(done, total int)
@@ -37,6 +46,9 @@ func (o *Options) defaults() error {
 	o.BatchSize = def(o.BatchSize, 256)
 	o.FetchWait = def(o.FetchWait, 200*time.Millisecond)
 	o.AckWait = def(o.AckWait, 60*time.Second)
+	o.StaleVersions = def(o.StaleVersions, 1000)
+	o.StaleAfter = def(o.StaleAfter, 30*time.Second)
+	o.TriggerSubject = def(o.TriggerSubject, protocol.DefaultTriggerSubject)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

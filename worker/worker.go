@@ -10,6 +10,7 @@ import (
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/internal/outage"
+	"github.com/memsync/memsync/protocol"
 )
 
 // Worker applies the stream to one cache.
@@ -24,6 +25,7 @@ type Worker struct {
 	outage outage.Tracker
 	// lastContact is when a fetch last succeeded (zero before the first).
 	lastContact time.Time
+	health      health
 }
 
 // New builds a Worker; nothing runs until Run or CatchUp.
@@ -45,9 +47,19 @@ func (w *Worker) Store() *cachestore.Store { return w.store }
 // errors that need a rebuild (ErrStreamReplaced, ErrLineageChanged,
 // cachestore.ErrCorrupt) are returned.
 func (w *Worker) Run(ctx context.Context) error {
+	w.health.started = time.Now()
+	sub, err := w.js.Conn().Subscribe(protocol.HeartbeatSubject(w.opts.DBName), w.onHeartbeat)
+	if err == nil {
+		defer sub.Unsubscribe()
+	}
+	return w.loop(ctx)
+}
+
+func (w *Worker) loop(ctx context.Context) error {
 	bo := outage.NewBackoff()
 	for ctx.Err() == nil {
 		err := w.step(ctx)
+		w.evaluate(time.Now())
 		if ctx.Err() != nil {
 			break
 		}
@@ -85,13 +97,29 @@ func (w *Worker) step(ctx context.Context) error {
 			return err
 		}
 	}
-	_, err := w.fetchAndApply(ctx, false)
+	n, err := w.fetchAndApply(ctx, false)
+	if err == nil && n == 0 {
+		// INVARIANT (readiness): an empty fetch means the startup catch-up is done.
+		w.health.mu.Lock()
+		w.health.h.CaughtUp = true
+		w.health.mu.Unlock()
+	}
 	return err
 }
 
 // CatchUp consumes until nothing is pending and returns how many messages
 // it processed.
 func (w *Worker) CatchUp(ctx context.Context) (int, error) {
+	n, err := w.catchUp(ctx)
+	if err == nil {
+		w.health.mu.Lock()
+		w.health.h.CaughtUp = true
+		w.health.mu.Unlock()
+	}
+	return n, err
+}
+
+func (w *Worker) catchUp(ctx context.Context) (int, error) {
 	if err := w.bind(ctx); err != nil {
 		return 0, err
 	}
