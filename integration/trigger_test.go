@@ -67,3 +67,39 @@ func TestTriggerFromCLI(t *testing.T) {
 	memsync(t, nil, "trigger", natsFlag, "--mode=validate", "--target=nobody", "--timeout=300ms").want(t, 2)
 	memsync(t, nil, "trigger", natsFlag, "--mode=explode").want(t, 2)
 }
+
+// `memsync status --nats URL --worker NAME --json` answers from the running
+// worker (which holds its cache) through its micro service endpoint.
+func TestLiveStatus(t *testing.T) {
+	e := newEnv(t)
+	w := newWriter(t, e.db, 82, 4)
+	for range 6 {
+		w.episode()
+	}
+	cf := e.changefeed(fast())
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = cf.Run(ctx) }()
+	cfg := e.rebuildConfig(filepath.Join(t.TempDir(), "live"), cachestore.Options{MaxEpisodes: 4})
+	cfg.Worker.Name = "laptop-1"
+	go func() { defer wg.Done(); _ = rebuild.Supervise(ctx, cfg, nil) }()
+	defer func() { cancel(); wg.Wait() }()
+	natsFlag := "--nats=" + e.nats.ClientURL()
+	var st map[string]any
+	eventually(t, 20*time.Second, "live status of a caught-up worker", func() bool {
+		out := memsync(t, nil, "status", natsFlag, "--worker=laptop-1", "--json")
+		if out.code != 0 || json.Unmarshal([]byte(out.stdout), &st) != nil {
+			return false
+		}
+		return st["running"] == true && st["applied_version"].(float64) == 12 && st["stale"] == false
+	})
+	for _, k := range []string{"worker", "applied_version", "turso_head_version", "lag", "stale", "last_sync", "last_error", "counts"} {
+		if _, ok := st[k]; !ok {
+			t.Fatalf("live status lacks %q: %v", k, st)
+		}
+	}
+	if st["counts"].(map[string]any)["episodes"].(float64) != 4 {
+		t.Fatalf("live counts: %v", st["counts"])
+	}
+}

@@ -131,3 +131,10 @@ func DLQSubject(db string, e Entity, id string) string {
 	}
 	return DLQSubjectRoot + "." + db + "." + string(e) + "." + tok
 }
+
+// ServiceSubject is the NATS micro endpoint subject of a component:
+// memsync.svc.<db>.<component>.<endpoint> (component: a worker name or
+// "changefeed"; endpoint: status or validate).
+func ServiceSubject(db, component, endpoint string) string {
+	return SubjectRoot + ".svc." + db + "." + component + "." + endpoint
+}

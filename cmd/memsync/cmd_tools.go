@@ -13,6 +13,7 @@ import (
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/internal/seed"
 	"github.com/memsync/memsync/internal/validate"
+	"github.com/memsync/memsync/protocol"
 )
 
 func runSeed(ctx context.Context, args []string) error {
@@ -143,6 +144,13 @@ func runStatus(ctx context.Context, args []string) error {
 		return err
 	}
 	c.logger()
+	if live, ok := c.liveStatus(ctx); ok {
+		if *asJSON {
+			fmt.Println(string(live))
+			return nil
+		}
+		return printLive(live)
+	}
 	s, err := offlineStatus(ctx, c)
 	if err != nil {
 		return &exitError{2, err}
@@ -246,4 +254,34 @@ func (c *common) deadLetterCount(ctx context.Context) *uint64 {
 		return nil
 	}
 	return &info.State.Msgs
+}
+
+// liveStatus asks a running worker's status endpoint (with --nats); false
+// when no worker answers, and the offline form is used instead.
+func (c *common) liveStatus(ctx context.Context) ([]byte, bool) {
+	if c.natsURL == "" {
+		return nil, false
+	}
+	n, err := c.connectNATS(slog.Default(), false)
+	if err != nil {
+		return nil, false
+	}
+	defer n.close()
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	m, err := n.nc.RequestWithContext(ctx, protocol.ServiceSubject(c.dbName, c.workerName, "status"), nil)
+	if err != nil {
+		return nil, false
+	}
+	return m.Data, true
+}
+
+func printLive(b []byte) error {
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	out, _ := json.MarshalIndent(v, "", "  ")
+	fmt.Println(string(out))
+	return nil
 }

@@ -41,6 +41,7 @@ type supervisor struct {
 	started  func(*cachestore.Store, *worker.Worker)
 	requests chan *request
 	store    atomic.Pointer[cachestore.Store]
+	worker   atomic.Pointer[worker.Worker]
 }
 
 // Supervise runs a worker on cfg.Dir until ctx is done, and repairs the
@@ -62,6 +63,12 @@ func Supervise(ctx context.Context, cfg Config, started func(*cachestore.Store, 
 		name := orDefault(cfg.Worker.Name, "default")
 		r := ops.NewResponder(cfg.JS.Conn(), cfg.TriggerSubject, name, s.trigger, cfg.log())
 		g.Go(func() error { return r.Run(gctx) })
+		svc, err := s.addService()
+		if err != nil {
+			cfg.log().Warn("status service not registered; live status unavailable", "error", err)
+		} else {
+			defer svc.Stop()
+		}
 	}
 	g.Go(func() error { return s.loop(gctx) })
 	return g.Wait()
@@ -104,7 +111,9 @@ func (s *supervisor) runOnce(ctx context.Context) error {
 		return err
 	}
 	s.store.Store(store)
+	s.worker.Store(w)
 	defer s.store.Store(nil)
+	defer s.worker.Store(nil)
 	if s.started != nil {
 		s.started(store, w)
 	}
