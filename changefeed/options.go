@@ -24,7 +24,9 @@ type Options struct {
 	// HeartbeatInterval is how often the head and cursor are announced
 	// (default 2s).
 	HeartbeatInterval time.Duration
-	Logger            *slog.Logger
+	// OnBatch, when set, observes every published batch (metrics).
+	OnBatch func(messages int, took time.Duration)
+	Logger  *slog.Logger
 }
 
 // Option changes Options.

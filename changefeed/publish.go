@@ -93,6 +93,9 @@ func (c *Changefeed) publish(ctx context.Context, msgs []*nats.Msg, cur cursor, 
 	c.prune.published(c.cur)
 	res.Cursor = b.cursor
 	c.stats.record(res, now.Sub(start))
+	if c.opts.OnBatch != nil {
+		c.opts.OnBatch(len(msgs), now.Sub(start))
+	}
 	return nil
 }
 

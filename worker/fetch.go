@@ -35,6 +35,9 @@ func (w *Worker) fetchAndApply(ctx context.Context, noWait bool) (int, error) {
 		w.log.Debug("ack lost; the batch will be redelivered as no-ops", "error", err)
 	}
 	w.stats.record(len(msgs), st, b, time.Since(start))
+	if w.opts.OnBatch != nil {
+		w.opts.OnBatch(len(msgs), time.Since(start))
+	}
 	w.log.Debug("batch applied", "messages", len(msgs), "applied", st.Applied, "skipped", st.Skipped,
 		"backfilled", st.Backfilled, "position", b.Position, "took", time.Since(start))
 	return len(msgs), nil

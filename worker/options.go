@@ -27,6 +27,8 @@ type Options struct {
 	// TriggerSubject is where a stale worker asks the changefeed for a poll
 	// (default sync.trigger).
 	TriggerSubject string
+	// OnBatch, when set, observes every applied batch (metrics).
+	OnBatch func(messages int, took time.Duration)
 	// Progress, when set, is called by CatchUp after every batch with the
 	// messages processed and the number pending when it started.
 	Progress func(done, total int)

@@ -37,6 +37,7 @@ func runRun(ctx context.Context, args []string) error {
 	c.cacheFlags()
 	c.workerFlags()
 	c.changefeedFlags()
+	c.serviceFlags()
 	once := c.fs.Bool("once", false, "do one full catch-up (publish the whole change log, apply it) and exit 0")
 	demo := c.fs.Bool("demo", false, "when the database has no episodes, seed realistic demo memories first")
 	if err := c.parse(args); err != nil {
@@ -58,10 +59,16 @@ func runRun(ctx context.Context, args []string) error {
 		return err
 	}
 	defer n.close()
-	cf, err := changefeed.New(db, n.js, changefeed.WithOptions(c.changefeedOptions(log)))
+	obs := newObserved()
+	cfOpts := c.changefeedOptions(log)
+	obs.changefeedHooks(&cfOpts)
+	rcfg := c.rebuildConfig(n, db, log)
+	obs.workers(&rcfg)
+	cf, err := changefeed.New(db, n.js, changefeed.WithOptions(cfOpts))
 	if err != nil {
 		return &exitError{2, err}
 	}
+	obs.changefeed(cf)
 	if *once {
 		return c.runOnce(ctx, cf, n, log)
 	}
@@ -69,7 +76,8 @@ func runRun(ctx context.Context, args []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return cf.Run(gctx) })
 	g.Go(func() error { return c.changefeedResponder(n, cf, log).Run(gctx) })
-	g.Go(func() error { return rebuild.Supervise(gctx, c.rebuildConfig(n, db, log), nil) })
+	g.Go(func() error { return rebuild.Supervise(gctx, rcfg, obs.started) })
+	g.Go(func() error { return c.serveMetrics(gctx, obs) })
 	return g.Wait()
 }
 
@@ -164,6 +172,7 @@ func runChangefeed(ctx context.Context, args []string) error {
 	c.tursoFlags()
 	c.natsFlags()
 	c.changefeedFlags()
+	c.serviceFlags()
 	if err := c.parse(args); err != nil {
 		return err
 	}
@@ -178,14 +187,19 @@ func runChangefeed(ctx context.Context, args []string) error {
 		return err
 	}
 	defer n.close()
-	cf, err := changefeed.New(db, n.js, changefeed.WithOptions(c.changefeedOptions(log)))
+	obs := newObserved()
+	cfOpts := c.changefeedOptions(log)
+	obs.changefeedHooks(&cfOpts)
+	cf, err := changefeed.New(db, n.js, changefeed.WithOptions(cfOpts))
 	if err != nil {
 		return &exitError{2, err}
 	}
+	obs.changefeed(cf)
 	log.Info("changefeed running", "turso", db.URL(), "stream", c.stream, "db", c.dbName)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return cf.Run(gctx) })
 	g.Go(func() error { return c.changefeedResponder(n, cf, log).Run(gctx) })
+	g.Go(func() error { return c.serveMetrics(gctx, obs) })
 	return g.Wait()
 }
 
@@ -199,6 +213,7 @@ func runWorker(ctx context.Context, args []string) error {
 	c.natsFlags()
 	c.cacheFlags()
 	c.workerFlags()
+	c.serviceFlags()
 	if err := c.parse(args); err != nil {
 		return err
 	}
@@ -216,7 +231,13 @@ func runWorker(ctx context.Context, args []string) error {
 		defer db.Close()
 	}
 	log.Info("worker running", "cache", c.cachePath(), "worker", c.workerName)
-	return rebuild.Supervise(ctx, c.rebuildConfig(n, db, log), nil)
+	obs := newObserved()
+	rcfg := c.rebuildConfig(n, db, log)
+	obs.workers(&rcfg)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return rebuild.Supervise(gctx, rcfg, obs.started) })
+	g.Go(func() error { return c.serveMetrics(gctx, obs) })
+	return g.Wait()
 }
 
 // optionalTurso opens Turso for a worker only when one was configured: it

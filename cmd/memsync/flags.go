@@ -77,8 +77,12 @@ func (c *common) cacheFlags() {
 
 func (c *common) workerFlags() {
 	c.fs.IntVar(&c.batchSize, "batch-size", 256, "messages per fetch and Pebble batch")
-	c.fs.StringVar(&c.metricsAddr, "metrics-addr", "", "address for metrics, /healthz and /readyz (e.g. 127.0.0.1:9464)")
 	c.fs.DurationVar(&c.validateEvery, "validate-every", 10*time.Minute, "periodic validation against Turso when --turso is set (0 = off); a confirmed divergence rebuilds the cache")
+}
+
+// serviceFlags are for the long-running commands.
+func (c *common) serviceFlags() {
+	c.fs.StringVar(&c.metricsAddr, "metrics-addr", "", "address for Prometheus /metrics, /healthz and /readyz (e.g. 127.0.0.1:9464)")
 }
 
 func (c *common) changefeedFlags() {

@@ -32,7 +32,9 @@ type Config struct {
 	// TriggerSubject is the sync.trigger subject ("" for the default, "-" to
 	// not listen).
 	TriggerSubject string
-	beforeSwap     func()
+	// OnRebuild, when set, is told about every completed rebuild (metrics).
+	OnRebuild  func(reason string)
+	beforeSwap func()
 }
 
 func (c *Config) log() *slog.Logger {
@@ -135,6 +137,9 @@ func finish(cfg Config, r Result, reason string) (Result, error) {
 	}
 	aside, err := swap(cfg.Dir, reason)
 	r.Aside = aside
+	if err == nil && cfg.OnRebuild != nil {
+		cfg.OnRebuild(reason)
+	}
 	if err == nil {
 		cfg.log().Info("cache rebuilt and swapped in", "source", r.Source, "dir", cfg.Dir, "entities", r.Entities,
 			"position", r.Position, "old_cache_kept_at", aside, "reason", reason)

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/changefeed"
+	"github.com/memsync/memsync/internal/metrics"
+	"github.com/memsync/memsync/internal/rebuild"
+	"github.com/memsync/memsync/worker"
+)
+
+// observed wires the components' counters into a metrics registry.
+type observed struct {
+	reg    *metrics.Registry
+	worker atomic.Pointer[worker.Worker]
+}
+
+func newObserved() *observed { return &observed{reg: metrics.New()} }
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// changefeedHooks observes batches; call before changefeed.New.
+func (o *observed) changefeedHooks(opts *changefeed.Options) {
+	r := o.reg
+	opts.OnBatch = func(n int, took time.Duration) {
+		r.BatchSize.WithLabelValues("changefeed").Observe(float64(n))
+		r.BatchTime.WithLabelValues("changefeed").Observe(took.Seconds())
+	}
+}
+
+// changefeed registers the changefeed's counters, gauges and readiness.
+func (o *observed) changefeed(cf *changefeed.Changefeed) {
+	r := o.reg
+	st := func() changefeed.Stats { return cf.Stats() }
+	r.Counter("memsync_changefeed_published_total", "Entity messages published.", func() float64 { return float64(st().Published) })
+	r.Counter("memsync_changefeed_batches_total", "Atomic batches published.", func() float64 { return float64(st().Batches) })
+	r.Counter("memsync_changefeed_fenced_total", "Batches rejected because another publisher moved first.", func() float64 { return float64(st().Fenced) })
+	r.Counter("memsync_changefeed_dead_letters_total", "Rows parked in the dead-letter stream.", func() float64 { return float64(st().DeadLetters) })
+	r.Counter("memsync_changefeed_pruned_total", "Change-log rows pruned.", func() float64 { return float64(st().Pruned) })
+	r.Gauge("memsync_changefeed_cursor", "Published checkpoint cursor (change_id).", func() float64 { return float64(st().Cursor) })
+	r.Gauge("memsync_turso_head_version", "Turso change-log head seen by the changefeed.", func() float64 { return float64(st().Head) })
+	r.Gauge("memsync_changefeed_outage", "1 while the changefeed cannot reach Turso or NATS.", func() float64 { return b2f(!st().OutageSince.IsZero()) })
+	r.Ready(func() error {
+		if s := st(); !s.OutageSince.IsZero() {
+			return errors.New("changefeed outage: " + s.LastError)
+		}
+		return nil
+	})
+}
+
+func (o *observed) workers(cfg *rebuild.Config) {
+	r := o.reg
+	stats := func() worker.Stats {
+		if w := o.worker.Load(); w != nil {
+			return w.Stats()
+		}
+		return worker.Stats{}
+	}
+	health := func() worker.Health {
+		if w := o.worker.Load(); w != nil {
+			return w.Health()
+		}
+		return worker.Health{Stale: true}
+	}
+	r.Counter("memsync_worker_applied_total", "Changes applied to the cache.", func() float64 { return float64(stats().Applied) })
+	r.Counter("memsync_worker_skipped_total", "Redelivered or older changes ignored.", func() float64 { return float64(stats().Skipped) })
+	r.Counter("memsync_worker_batches_total", "Batches committed.", func() float64 { return float64(stats().Batches) })
+	r.Counter("memsync_worker_dead_letters_total", "Messages parked in the dead-letter stream.", func() float64 { return float64(stats().DeadLetters) })
+	r.Gauge("memsync_worker_applied_version", "Checkpoint cursor applied by the cache.", func() float64 { return float64(health().Applied) })
+	r.Gauge("memsync_worker_lag_versions", "Turso head minus applied version.", func() float64 { return float64(health().Lag) })
+	r.Gauge("memsync_worker_lag_seconds", "How long the cache has been behind.", func() float64 { return health().LagSeconds })
+	r.Gauge("memsync_worker_stale", "1 when the cache is stale.", func() float64 { return b2f(health().Stale) })
+	r.Gauge("memsync_worker_outage", "1 while the worker cannot reach the stream.", func() float64 { return b2f(!stats().OutageSince.IsZero()) })
+	cfg.Worker.OnBatch = func(n int, took time.Duration) {
+		r.BatchSize.WithLabelValues("worker").Observe(float64(n))
+		r.BatchTime.WithLabelValues("worker").Observe(took.Seconds())
+	}
+	cfg.OnRebuild = func(reason string) { r.Rebuilds.WithLabelValues(reason).Inc() }
+	r.Ready(func() error {
+		h := health()
+		switch {
+		case !h.CaughtUp:
+			return errors.New("worker still catching up")
+		case h.Stale:
+			return errors.New("worker stale: " + h.StaleReason)
+		}
+		return nil
+	})
+}
+
+// started records the supervised worker currently running.
+func (o *observed) started(_ *cachestore.Store, w *worker.Worker) { o.worker.Store(w) }
+
+// serve runs the metrics endpoint when --metrics-addr is set.
+func (c *common) serveMetrics(ctx context.Context, o *observed) error {
+	if c.metricsAddr == "" {
+		<-ctx.Done()
+		return nil
+	}
+	return o.reg.Serve(ctx, c.metricsAddr)
+}
