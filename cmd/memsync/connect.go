@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -51,7 +52,8 @@ func (c *common) connectNATS(log *slog.Logger, embed bool) (*natsConn, error) {
 				log.Warn("NATS disconnected; retrying", "error", err)
 			}
 		}),
-		nats.ReconnectHandler(func(*nats.Conn) { log.Info("NATS reconnected") })}
+		nats.ReconnectHandler(func(*nats.Conn) { log.Info("NATS reconnected") }),
+		nats.ErrorHandler(onceErrors(log))}
 	if url == "" {
 		if !embed {
 			return nil, &exitError{2, fmt.Errorf("--nats (or NATS_URL) is required")}
@@ -65,9 +67,12 @@ func (c *common) connectNATS(log *slog.Logger, embed bool) (*natsConn, error) {
 		url = srv.ClientURL()
 		log.Info("embedded NATS JetStream started", "store", filepath.Join(c.dataDir, "nats"))
 	}
-	if c.natsCreds != "" {
-		opts = append(opts, nats.UserCredentials(c.natsCreds))
+	auth, err := c.natsAuth()
+	if err != nil {
+		out.close()
+		return nil, &exitError{2, err}
 	}
+	opts = append(opts, auth...)
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		out.close()
@@ -116,4 +121,48 @@ func (c *common) openCache() (*cachestore.Store, error) {
 		return nil, err
 	}
 	return cachestore.Open(dir, c.storeOptions())
+}
+
+// natsAuth turns the credential flags into connect options: a credentials
+// file, an nkey seed, user/password, a token, and TLS (CA, client cert/key).
+func (c *common) natsAuth() ([]nats.Option, error) {
+	var opts []nats.Option
+	if c.natsCreds != "" {
+		opts = append(opts, nats.UserCredentials(c.natsCreds))
+	}
+	if c.natsNkey != "" {
+		o, err := nats.NkeyOptionFromSeed(c.natsNkey)
+		if err != nil {
+			return nil, fmt.Errorf("--nats-nkey: %v", err)
+		}
+		opts = append(opts, o)
+	}
+	if c.natsUser != "" {
+		opts = append(opts, nats.UserInfo(c.natsUser, c.natsPassword))
+	}
+	if c.natsToken != "" {
+		opts = append(opts, nats.Token(c.natsToken))
+	}
+	if c.natsCA != "" {
+		opts = append(opts, nats.RootCAs(c.natsCA))
+	}
+	if c.natsCert != "" {
+		opts = append(opts, nats.ClientCert(c.natsCert, c.natsKey))
+	}
+	return opts, nil
+}
+
+// onceErrors logs asynchronous NATS errors (e.g. an authorization
+// violation) once per distinct message, not once per reconnect attempt.
+func onceErrors(log *slog.Logger) nats.ErrHandler {
+	var mu sync.Mutex
+	last := ""
+	return func(_ *nats.Conn, _ *nats.Subscription, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && err.Error() != last {
+			last = err.Error()
+			log.Warn("NATS error", "error", err)
+		}
+	}
 }

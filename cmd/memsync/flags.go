@@ -14,35 +14,44 @@ var errHelp = errors.New("help shown")
 
 // common holds the flags shared by the commands that need them.
 type common struct {
-	fs            *flag.FlagSet
-	dataDir       string
-	tursoURL      string
-	tursoToken    string
-	natsURL       string
-	natsCreds     string
-	dbName        string
-	stream        string
-	dlqStream     string
-	workerName    string
-	cacheDir      string
-	logFormat     string
-	logLevel      string
-	metricsAddr   string
-	maxEpisodes   int
-	batchSize     int
-	noPatterns    bool
-	noEmbeddings  bool
-	pollInterval  time.Duration
-	pruneDelay    time.Duration
-	pubBatch      int
-	tombstoneTTL  time.Duration
-	validateEvery time.Duration
-	triggerSubj   string
+	fs             *flag.FlagSet
+	dataDir        string
+	tursoURL       string
+	tursoToken     string
+	natsURL        string
+	natsCreds      string
+	dbName         string
+	stream         string
+	dlqStream      string
+	workerName     string
+	cacheDir       string
+	logFormat      string
+	logLevel       string
+	metricsAddr    string
+	maxEpisodes    int
+	batchSize      int
+	noPatterns     bool
+	noEmbeddings   bool
+	pollInterval   time.Duration
+	pruneDelay     time.Duration
+	pubBatch       int
+	tombstoneTTL   time.Duration
+	validateEvery  time.Duration
+	triggerSubj    string
+	natsNkey       string
+	natsUser       string
+	natsPassword   string
+	natsToken      string
+	natsCA         string
+	natsCert       string
+	natsKey        string
+	tursoTokenFile string
 }
 
 // conventional environment variables honoured besides MEMSYNC_<FLAG>.
 var conventionalEnv = map[string]string{
 	"turso": "TURSO_DATABASE_URL", "turso-token": "TURSO_AUTH_TOKEN", "nats": "NATS_URL", "nats-creds": "NATS_CREDS",
+	"nats-user": "NATS_USER", "nats-password": "NATS_PASSWORD", "nats-token": "NATS_TOKEN", "nats-nkey": "NATS_NKEY",
 }
 
 func newFlags(name string) *common {
@@ -56,11 +65,19 @@ func newFlags(name string) *common {
 func (c *common) tursoFlags() {
 	c.fs.StringVar(&c.tursoURL, "turso", "", "Turso/libSQL URL (default file:<data-dir>/memory.db; env TURSO_DATABASE_URL)")
 	c.fs.StringVar(&c.tursoToken, "turso-token", "", "Turso auth token (env TURSO_AUTH_TOKEN; never logged)")
+	c.fs.StringVar(&c.tursoTokenFile, "turso-token-file", "", "file holding the Turso auth token")
 }
 
 func (c *common) natsFlags() {
 	c.fs.StringVar(&c.natsURL, "nats", "", "NATS URL (env NATS_URL; `run` embeds a server when absent)")
 	c.fs.StringVar(&c.natsCreds, "nats-creds", "", "NATS credentials file (env NATS_CREDS)")
+	c.fs.StringVar(&c.natsNkey, "nats-nkey", "", "NATS nkey seed file (env NATS_NKEY)")
+	c.fs.StringVar(&c.natsUser, "nats-user", "", "NATS user (env NATS_USER)")
+	c.fs.StringVar(&c.natsPassword, "nats-password", "", "NATS password (env NATS_PASSWORD; never logged)")
+	c.fs.StringVar(&c.natsToken, "nats-token", "", "NATS token (env NATS_TOKEN; never logged)")
+	c.fs.StringVar(&c.natsCA, "nats-tls-ca", "", "CA certificate file to verify the NATS server")
+	c.fs.StringVar(&c.natsCert, "nats-tls-cert", "", "client certificate file for NATS mutual TLS")
+	c.fs.StringVar(&c.natsKey, "nats-tls-key", "", "client key file for NATS mutual TLS")
 	c.fs.StringVar(&c.dbName, "db-name", "default", "database name: the <db> subject token")
 	c.fs.StringVar(&c.stream, "stream", "MEMSYNC", "JetStream stream name")
 	c.fs.StringVar(&c.dlqStream, "dlq-stream", "MEMSYNC_DLQ", "dead-letter stream name")
@@ -129,6 +146,12 @@ func lookupEnv(flagName string) (string, bool) {
 }
 
 func (c *common) check() error {
+	if err := c.readTokenFile(); err != nil {
+		return &exitError{2, err}
+	}
+	if (c.natsCert == "") != (c.natsKey == "") {
+		return &exitError{2, fmt.Errorf("--nats-tls-cert and --nats-tls-key go together")}
+	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return &exitError{2, fmt.Errorf("--log-format %q: want text or json", c.logFormat)}
 	}
@@ -150,4 +173,17 @@ func (c *common) cachePath() string {
 		return c.cacheDir
 	}
 	return filepath.Join(c.dataDir, "cache", c.workerName)
+}
+
+// readTokenFile loads --turso-token-file (the token never travels on a command line).
+func (c *common) readTokenFile() error {
+	if c.tursoTokenFile == "" {
+		return nil
+	}
+	b, err := os.ReadFile(c.tursoTokenFile)
+	if err != nil {
+		return fmt.Errorf("--turso-token-file: %v", err)
+	}
+	c.tursoToken = strings.TrimSpace(string(b))
+	return nil
 }
