@@ -25,6 +25,7 @@ import (
 type proc struct {
 	t       *testing.T
 	args    []string
+	env     []string
 	cmd     *exec.Cmd
 	mu      sync.Mutex
 	skipped int // redelivered messages the worker reported as no-ops
@@ -35,7 +36,7 @@ type proc struct {
 func (p *proc) start() {
 	p.t.Helper()
 	p.cmd = exec.Command(memsyncBin, p.args...)
-	p.cmd.Env = cleanEnv()
+	p.cmd.Env = append(cleanEnv(), p.env...)
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		p.t.Fatal(err)

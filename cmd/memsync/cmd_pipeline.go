@@ -22,7 +22,7 @@ import (
 
 func (c *common) changefeedOptions(log *slog.Logger) changefeed.Options {
 	return changefeed.Options{DBName: c.dbName, Stream: c.stream, DLQStream: c.dlqStream, BatchSize: c.pubBatch,
-		PollInterval: c.pollInterval, PruneDelay: c.pruneDelay, TombstoneTTL: c.tombstoneTTL, Logger: log}
+		PollInterval: c.pollInterval, PruneDelay: c.pruneDelay, TombstoneTTL: c.tombstoneTTL, Replicas: c.replicas, Logger: log}
 }
 
 func (c *common) workerOptions(log *slog.Logger) worker.Options {

@@ -95,18 +95,22 @@ func (n *natsConn) close() {
 }
 
 func startEmbedded(storeDir, host string, port int) (*server.Server, error) {
-	if err := os.MkdirAll(storeDir, 0o755); err != nil {
+	return startServer(&server.Options{ServerName: "memsync-embedded", Host: host, Port: port,
+		JetStream: true, StoreDir: storeDir, NoSigs: true, NoLog: true})
+}
+
+func startServer(opts *server.Options) (*server.Server, error) {
+	if err := os.MkdirAll(opts.StoreDir, 0o755); err != nil {
 		return nil, err
 	}
-	srv, err := server.NewServer(&server.Options{ServerName: "memsync-embedded", Host: host, Port: port,
-		JetStream: true, StoreDir: storeDir, NoSigs: true, NoLog: true})
+	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("embedded NATS: %w", err)
 	}
 	srv.Start()
 	if !srv.ReadyForConnections(30 * time.Second) {
 		srv.Shutdown()
-		return nil, fmt.Errorf("embedded NATS did not start (store %s)", storeDir)
+		return nil, fmt.Errorf("embedded NATS did not start (store %s)", opts.StoreDir)
 	}
 	return srv, nil
 }

@@ -46,6 +46,7 @@ type common struct {
 	natsCert       string
 	natsKey        string
 	tursoTokenFile string
+	replicas       int
 }
 
 // conventional environment variables honoured besides MEMSYNC_<FLAG>.
@@ -106,6 +107,7 @@ func (c *common) changefeedFlags() {
 	c.fs.DurationVar(&c.pollInterval, "poll-interval", 200*time.Millisecond, "idle change-log poll interval")
 	c.fs.DurationVar(&c.pruneDelay, "prune-delay", 3*time.Minute, "age a checkpoint needs before the change log is pruned below it")
 	c.fs.IntVar(&c.pubBatch, "publish-batch", 500, "change-log rows per atomic publish batch (1..999)")
+	c.fs.IntVar(&c.replicas, "replicas", 1, "stream replicas (3 on a three-node cluster)")
 	c.fs.DurationVar(&c.tombstoneTTL, "tombstone-ttl", 30*24*time.Hour, "how long delete tombstones stay in the stream (0 = forever); workers offline longer rebuild")
 }
 
