@@ -56,17 +56,13 @@ func TestStalenessFromHeartbeats(t *testing.T) {
 	<-wdone
 }
 
-// pause/resume use the server's consumer pause (nats-server >= 2.11).
-func pause(t *testing.T, e *env, c *cache) {
+// pause/resume use `memsync consumer`, the server's consumer pause.
+func pause(t *testing.T, e *env, _ *cache) {
 	t.Helper()
-	s, _ := e.js.Stream(t.Context(), "MEMSYNC")
-	_, err := s.PauseConsumer(t.Context(), worker.ConsumerName("default", "default"), time.Now().Add(time.Hour))
-	mustDo(t, err)
+	memsync(t, nil, "consumer", "pause", "--nats="+e.nats.ClientURL(), "--worker=default", "--for=1h").want(t, 0)
 }
 
-func resume(t *testing.T, e *env, c *cache) {
+func resume(t *testing.T, e *env, _ *cache) {
 	t.Helper()
-	s, _ := e.js.Stream(t.Context(), "MEMSYNC")
-	_, err := s.ResumeConsumer(t.Context(), worker.ConsumerName("default", "default"))
-	mustDo(t, err)
+	memsync(t, nil, "consumer", "resume", "--nats="+e.nats.ClientURL(), "--worker=default").want(t, 0)
 }

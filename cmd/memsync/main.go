@@ -27,6 +27,7 @@ var commands = map[string]command{
 	"status":     {"cursor, lag, staleness, counts of a cache (offline form)", runStatus},
 	"nats":       {"run a standalone embedded NATS JetStream server", runNATS},
 	"trigger":    {"publish a sync.trigger request (--mode, --target) and print the replies", runTrigger},
+	"consumer":   {"pause or resume a worker's consumer (consumer pause|resume --worker NAME)", runConsumer},
 	"dlq":        {"list or retry dead letters (dlq list | dlq retry --seq N|--all)", runDLQ},
 	"rebuild":    {"full rebuild of a cache (--from turso|stream); the old cache is kept aside", runRebuild},
 }
