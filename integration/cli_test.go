@@ -252,3 +252,16 @@ func waitConsumerDone(t *testing.T, js jetstream.JetStream, db interface {
 }
 
 var _ = cachestore.ErrLocked
+
+// Long work shows progress: plain periodic lines when not on a terminal.
+func TestCLIProgressLines(t *testing.T) {
+	dir := t.TempDir()
+	r := memsync(t, nil, "seed", "--data-dir="+dir, "--episodes=1200", "--embedding-dim=0").want(t, 0)
+	if !strings.Contains(r.stderr, "seed progress") || !strings.Contains(r.stderr, "per_second") || !strings.Contains(r.stderr, "eta") {
+		t.Fatalf("no progress lines: %s", r.stderr)
+	}
+	r = memsync(t, nil, "run", "--once", "--data-dir="+dir).want(t, 0)
+	if !strings.Contains(r.stderr, "publish progress") {
+		t.Fatalf("no catch-up progress: %s", r.stderr)
+	}
+}
