@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -55,7 +54,7 @@ func TestMetricsAndHealth(t *testing.T) {
 	addr := freeAddr(t)
 	run := exec.Command(memsyncBin, "run", "--data-dir="+dir, "--nats="+n.ClientURL(), "--metrics-addr="+addr, "--max-episodes=10")
 	run.Env = append(cleanEnv(), "TURSO_AUTH_TOKEN="+token, "NATS_TOKEN="+token)
-	var logs bytes.Buffer
+	var logs syncBuffer // written by the process's stderr copier while the test reads it
 	run.Stderr = &logs
 	mustDo(t, run.Start())
 	defer func() { _ = run.Process.Signal(syscall.SIGTERM); _ = run.Wait() }()
