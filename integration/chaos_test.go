@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -30,6 +31,7 @@ type proc struct {
 	mu      sync.Mutex
 	skipped int // redelivered messages the worker reported as no-ops
 	batches int
+	lines   []string // non-batch log lines, for failure reports
 	wg      sync.WaitGroup
 }
 
@@ -58,12 +60,14 @@ func (p *proc) readLogs(r io.Reader) {
 			Msg     string `json:"msg"`
 			Skipped int    `json:"skipped"`
 		}
+		p.mu.Lock()
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "batch applied" {
-			p.mu.Lock()
 			p.skipped += line.Skipped
 			p.batches++
-			p.mu.Unlock()
+		} else {
+			p.lines = append(p.lines, sc.Text())
 		}
+		p.mu.Unlock()
 	}
 }
 
@@ -181,4 +185,11 @@ func startChaosWriter(t *testing.T, db *turso.DB) func() int {
 		}
 	}()
 	return func() int { close(done); return <-count }
+}
+
+// logs returns the process's non-batch log lines so far.
+func (p *proc) logs() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.lines, "\n")
 }

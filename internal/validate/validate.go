@@ -155,7 +155,7 @@ func (v *validator) compare(e protocol.Entity, t *turso.Row, c *cachestore.Item)
 	}
 	k.Mismatched++
 	id := idOf(t, c)
-	return v.classify(e, id, fmt.Sprintf("%s %q: expected=%v cached=%v", e, id, want, have))
+	return v.classify(e, id, want != have, fmt.Sprintf("%s %q: expected=%v cached=%v", e, id, want, have))
 }
 
 func (v *validator) count(k *KindReport, t *turso.Row, want, have bool) {
@@ -180,13 +180,17 @@ func idOf(t *turso.Row, c *cachestore.Item) string {
 	return c.ID
 }
 
-// classify counts a difference as stale or diverged.
-func (v *validator) classify(e protocol.Entity, id, what string) error {
+// classify counts a difference as stale or diverged. A membership
+// difference (in the window or not, owner cached or not) while the cache is
+// behind the Turso head can come from other entities' unapplied changes
+// (newer episodes pushing this one out), so it is stale, not diverged.
+func (v *validator) classify(e protocol.Entity, id string, membership bool, what string) error {
 	ver, err := v.db.EntityVersion(v.ctx, e, id)
 	if err != nil {
 		return err
 	}
-	if ver > v.r.AppliedVersion {
+	behind := v.r.TursoHeadVersion > v.r.AppliedVersion
+	if ver > v.r.AppliedVersion || (membership && behind) {
 		v.r.Stale++
 		v.r.example("stale " + what)
 		return nil
