@@ -27,7 +27,7 @@ func (c *common) changefeedOptions(log *slog.Logger) changefeed.Options {
 
 func (c *common) workerOptions(log *slog.Logger) worker.Options {
 	return worker.Options{Name: c.workerName, DBName: c.dbName, Stream: c.stream, DLQStream: c.dlqStream,
-		BatchSize: c.batchSize, Logger: log}
+		BatchSize: c.batchSize, StaleVersions: c.staleVersions, StaleAfter: c.staleAfter, TriggerSubject: c.triggerSubj, Logger: log}
 }
 
 func runRun(ctx context.Context, args []string) error {
@@ -204,6 +204,11 @@ func runChangefeed(ctx context.Context, args []string) error {
 }
 
 func (c *common) changefeedResponder(n *natsConn, cf *changefeed.Changefeed, log *slog.Logger) *ops.Responder {
+	if svc, err := cf.AddService(); err != nil {
+		log.Warn("changefeed status service not registered", "error", err)
+	} else {
+		n.onClose(func() { _ = svc.Stop() })
+	}
 	return ops.NewResponder(n.nc, c.triggerSubj, "changefeed", cf.HandleTrigger, log)
 }
 

@@ -37,10 +37,14 @@ func (c *common) openTursoLazy(ctx context.Context) (*turso.DB, error) {
 // natsConn connects to --nats; with embed and no --nats it starts an
 // embedded JetStream server with its store in <data-dir>/nats.
 type natsConn struct {
-	nc  *nats.Conn
-	js  jetstream.JetStream
-	srv *server.Server
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	srv     *server.Server
+	closers []func()
 }
+
+// onClose runs f before the connection is drained (services, subscriptions).
+func (n *natsConn) onClose(f func()) { n.closers = append(n.closers, f) }
 
 func (c *common) connectNATS(log *slog.Logger, embed bool) (*natsConn, error) {
 	out := &natsConn{}
@@ -84,6 +88,9 @@ func (c *common) connectNATS(log *slog.Logger, embed bool) (*natsConn, error) {
 }
 
 func (n *natsConn) close() {
+	for _, f := range n.closers {
+		f()
+	}
 	if n.nc != nil {
 		n.nc.Drain()
 		n.nc.Close()

@@ -47,6 +47,8 @@ type common struct {
 	natsKey        string
 	tursoTokenFile string
 	replicas       int
+	staleVersions  uint64
+	staleAfter     time.Duration
 }
 
 // conventional environment variables honoured besides MEMSYNC_<FLAG>.
@@ -95,6 +97,8 @@ func (c *common) cacheFlags() {
 
 func (c *common) workerFlags() {
 	c.fs.IntVar(&c.batchSize, "batch-size", 256, "messages per fetch and Pebble batch")
+	c.fs.Uint64Var(&c.staleVersions, "stale-versions", 1000, "flag the cache stale when Turso is this many versions ahead")
+	c.fs.DurationVar(&c.staleAfter, "stale-after", 30*time.Second, "flag the cache stale when behind (or without heartbeats) for this long")
 	c.fs.DurationVar(&c.validateEvery, "validate-every", 10*time.Minute, "periodic validation against Turso when --turso is set (0 = off); a confirmed divergence rebuilds the cache")
 }
 
