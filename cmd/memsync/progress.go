@@ -16,6 +16,8 @@ type progress struct {
 	start time.Time
 	last  time.Time
 	shown bool
+	doneN int
+	total int
 }
 
 func newProgress(name string, log *slog.Logger) *progress {
@@ -23,6 +25,7 @@ func newProgress(name string, log *slog.Logger) *progress {
 }
 
 func (p *progress) update(done, total int) {
+	p.doneN, p.total = done, total
 	now := time.Now()
 	every := 5 * time.Second
 	if p.tty {
@@ -32,6 +35,10 @@ func (p *progress) update(done, total int) {
 		return
 	}
 	p.last = now
+	p.render(now, done, total)
+}
+
+func (p *progress) render(now time.Time, done, total int) {
 	rate := float64(done) / now.Sub(p.start).Seconds()
 	eta := time.Duration(0)
 	if rate > 0 && total > done {
@@ -47,6 +54,7 @@ func (p *progress) update(done, total int) {
 
 func (p *progress) done() {
 	if p.shown {
+		p.render(time.Now(), p.doneN, p.total) // the final state, not the last throttled one
 		fmt.Fprintln(os.Stderr)
 	}
 }
