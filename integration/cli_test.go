@@ -18,7 +18,6 @@ import (
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/internal/testenv"
-	"github.com/memsync/memsync/worker"
 )
 
 type result struct {
@@ -224,34 +223,12 @@ func TestCLIRunFollowsChanges(t *testing.T) {
 	}
 }
 
-// waitConsumerDone waits until the published checkpoint reached the Turso
-// head and the worker's consumer has nothing pending.
+// waitConsumerDone waits until the default worker applied everything published.
 func waitConsumerDone(t *testing.T, js jetstream.JetStream, db interface {
 	Head(context.Context) (uint64, error)
 }) {
 	t.Helper()
-	eventually(t, 30*time.Second, "the running worker to catch up", func() bool {
-		s, err := js.Stream(t.Context(), "MEMSYNC")
-		if err != nil {
-			return false
-		}
-		m, err := s.GetLastMsgForSubject(t.Context(), "memsync.default._checkpoint")
-		if err != nil {
-			return false
-		}
-		head, _ := db.Head(t.Context())
-		var cp struct{ Cursor uint64 }
-		_ = json.Unmarshal(m.Data, &cp)
-		c, err := s.Consumer(t.Context(), worker.ConsumerName("default", "default"))
-		if err != nil || cp.Cursor != head {
-			return false
-		}
-		info, err := c.Info(t.Context())
-		// The checkpoint is the last message of every batch and is in the
-		// worker's filter: acked up to it means applied up to it. (A new
-		// clustered consumer can briefly report NumPending 0.)
-		return err == nil && info.AckFloor.Stream >= m.Sequence && info.NumAckPending == 0
-	})
+	waitWorkerDone(t, js, db, "default")
 }
 
 var _ = cachestore.ErrLocked
