@@ -16,7 +16,6 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/internal/testenv"
 )
 
@@ -230,8 +229,6 @@ func waitConsumerDone(t *testing.T, js jetstream.JetStream, db interface {
 	t.Helper()
 	waitWorkerDone(t, js, db, "default")
 }
-
-var _ = cachestore.ErrLocked
 
 // Long work shows progress: plain periodic lines when not on a terminal.
 func TestCLIProgressLines(t *testing.T) {
