@@ -29,6 +29,7 @@ type Changefeed struct {
 	stats      stats
 	poke       chan struct{}
 	lastBeat   time.Time
+	ahead      *readBatch // the next batch, read while the previous one was published
 	outage     outage.Tracker
 }
 

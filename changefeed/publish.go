@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/synadia-io/orbit.go/jetstreamext"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/memsync/memsync/internal/turso"
 )
@@ -24,13 +25,17 @@ type Result struct {
 }
 
 // PollOnce reads one batch from the change log and publishes it with its
-// checkpoint as one atomic batch.
+// checkpoint as one atomic batch. When the batch is full, the next one is
+// read from Turso while this one is being published (pipelining); it is
+// used by the next PollOnce only if this publish succeeded and the cursor
+// is where the read started.
 func (c *Changefeed) PollOnce(ctx context.Context) (Result, error) {
 	if err := c.ensureReady(ctx); err != nil {
+		c.ahead = nil
 		return Result{}, err
 	}
 	cur := c.cur
-	b, err := c.read(ctx, cur.Cursor)
+	b, err := c.batchAt(ctx, cur.Cursor)
 	if err != nil {
 		return Result{}, err
 	}
@@ -45,7 +50,39 @@ func (c *Changefeed) PollOnce(ctx context.Context) (Result, error) {
 	}
 	res.DeadLetters = dead
 	res.Published = len(msgs) - 1
-	return res, c.publish(ctx, msgs, cur, b, &res)
+	return res, c.publishReadingAhead(ctx, msgs, cur, b, &res)
+}
+
+// batchAt returns the read-ahead batch when it starts at from, else reads.
+func (c *Changefeed) batchAt(ctx context.Context, from uint64) (*readBatch, error) {
+	if a := c.ahead; a != nil && a.from == from {
+		c.ahead = nil
+		return a, nil
+	}
+	c.ahead = nil
+	return c.read(ctx, from)
+}
+
+// publishReadingAhead publishes b and, if b was full, reads the next batch
+// meanwhile. Both goroutines end before it returns.
+func (c *Changefeed) publishReadingAhead(ctx context.Context, msgs []*nats.Msg, cur cursor, b *readBatch, res *Result) error {
+	var pubErr error
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		pubErr = c.publish(gctx, msgs, cur, b, res)
+		return pubErr
+	})
+	var ahead *readBatch
+	if b.full {
+		if next, err := c.read(gctx, b.cursor); err == nil {
+			ahead = next
+		}
+	}
+	_ = g.Wait()
+	if pubErr == nil {
+		c.ahead = ahead
+	}
+	return pubErr
 }
 
 func (c *Changefeed) buildMessages(ctx context.Context, b *readBatch, cur cursor) ([]*nats.Msg, int, error) {

@@ -22,6 +22,7 @@ type item struct {
 
 // readBatch is what one step read from Turso in one read transaction.
 type readBatch struct {
+	from    uint64 // cursor the read started from
 	items   []item
 	cursor  uint64 // last change_id covered
 	head    uint64
@@ -30,7 +31,7 @@ type readBatch struct {
 }
 
 func (c *Changefeed) read(ctx context.Context, from uint64) (*readBatch, error) {
-	b := &readBatch{cursor: from}
+	b := &readBatch{from: from, cursor: from}
 	err := c.db.Snapshot(ctx, func(tx *sql.Tx) error {
 		ch, err := turso.ChangesAfter(ctx, tx, from, c.opts.BatchSize)
 		if err != nil {
