@@ -234,3 +234,44 @@ func TestStreamLostResnapshots(t *testing.T) {
 		t.Fatalf("after re-snapshot: %+v", r)
 	}
 }
+
+// The gap detector on a real change log: a missing change_id above the
+// cursor (what a concurrent-writer engine could expose before the lower id
+// commits) holds publishing at the gap; a gap that fills within the grace
+// window is published in order; one that never fills is skipped after it.
+func TestChangeIDGapHoldsThenFillsOrExpires(t *testing.T) {
+	e := newEnv(t)
+	w := newWriter(t, e.db, 14, 4)
+	cf := e.changefeed(changefeed.Options{GapGrace: 400 * time.Millisecond})
+	e.publishAll(cf) // install
+	for range 3 {
+		w.episode() // change_ids 1..6
+	}
+	var entity, id string
+	mustDo(t, e.db.SQL().QueryRowContext(t.Context(), `SELECT entity, entity_id FROM memsync_changelog WHERE change_id = 3`).Scan(&entity, &id))
+	_, err := e.db.SQL().ExecContext(t.Context(), `DELETE FROM memsync_changelog WHERE change_id = 3`)
+	mustDo(t, err)
+	r, err := cf.PollOnce(t.Context())
+	if err != nil || r.Cursor != 2 {
+		t.Fatalf("with id 3 missing the cursor moved to %d (%v), want 2", r.Cursor, err)
+	}
+	// The missing id commits within the grace window: everything is published.
+	_, err = e.db.SQL().ExecContext(t.Context(), `INSERT INTO memsync_changelog(change_id, entity, entity_id, op) VALUES (3, ?, ?, 'upsert')`, entity, id)
+	mustDo(t, err)
+	if r, err = cf.PollOnce(t.Context()); err != nil || r.Cursor != 6 {
+		t.Fatalf("after the gap filled: cursor %d (%v), want 6", r.Cursor, err)
+	}
+	// A gap that never fills is skipped once the grace window has passed.
+	for range 2 {
+		w.episode() // 7..10
+	}
+	_, err = e.db.SQL().ExecContext(t.Context(), `DELETE FROM memsync_changelog WHERE change_id = 8`)
+	mustDo(t, err)
+	if r, _ = cf.PollOnce(t.Context()); r.Cursor != 7 {
+		t.Fatalf("cursor %d, want 7 while the gap is fresh", r.Cursor)
+	}
+	time.Sleep(450 * time.Millisecond)
+	if r, _ = cf.PollOnce(t.Context()); r.Cursor != 10 {
+		t.Fatalf("cursor %d, want 10 after the grace window", r.Cursor)
+	}
+}
