@@ -12,10 +12,9 @@ import (
 
 // applier holds the state of one Apply call.
 type applier struct {
-	ctx     context.Context
 	s       *Store
 	b       *pebble.Batch
-	src     BodySource
+	latest  func(protocol.Entity, string) (Change, bool, error) // the BodySource, bound to the call's ctx
 	st      State
 	pending map[string]Change // newest change per entity seen in this batch
 	stats   ApplyStats
@@ -25,7 +24,10 @@ type applier struct {
 // Pebble batch. Nothing of the batch is visible or durable before it returns
 // nil; on error nothing of it is.
 func (s *Store) Apply(ctx context.Context, in Batch, src BodySource) (ApplyStats, error) {
-	a := &applier{ctx: ctx, s: s, b: s.db.NewIndexedBatch(), src: src, st: s.State(), pending: map[string]Change{}}
+	a := &applier{s: s, b: s.db.NewIndexedBatch(), st: s.State(), pending: map[string]Change{}}
+	if src != nil {
+		a.latest = func(e protocol.Entity, id string) (Change, bool, error) { return src.Latest(ctx, e, id) }
+	}
 	defer a.b.Close()
 	if err := a.run(in); err != nil {
 		return a.stats, err

@@ -135,10 +135,10 @@ func (a *applier) bodyFor(e protocol.Entity, id string, version uint64) ([]byte,
 	if c, ok := a.pending[pendingKey(e, id)]; ok && c.Version == version {
 		return c.Data, nil
 	}
-	if a.src == nil {
+	if a.latest == nil {
 		return nil, fmt.Errorf("%w: %s %q v%d and no source", ErrBodyUnavailable, e, id, version)
 	}
-	c, found, err := a.src.Latest(a.ctx, e, id)
+	c, found, err := a.latest(e, id)
 	if err != nil {
 		return nil, fmt.Errorf("backfill %s %q: %w", e, id, err)
 	}

@@ -85,3 +85,11 @@ func TestOnlyCmdReadsFlagsEnvSignals(t *testing.T) {
 		}
 	}
 }
+
+// No context.Context is stored in a struct: contexts travel as arguments.
+func TestNoContextInStructs(t *testing.T) {
+	out, _ := exec.Command("sh", "-c", `cd ../.. && grep -rnE '^\s+[a-zA-Z_]+\s+context\.Context\s*$' --include=*.go . | grep -v _test.go`).Output()
+	if s := strings.TrimSpace(string(out)); s != "" {
+		t.Errorf("context stored in a struct:\n%s", s)
+	}
+}

@@ -70,14 +70,18 @@ func (r *Registry) Serve(ctx context.Context, addr string) error {
 		return err
 	}
 	srv := &http.Server{Handler: r.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		<-ctx.Done()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }() // awaited below on every path
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
 	}
-	return nil
 }

@@ -14,8 +14,8 @@ import (
 
 // Run validates store against db.
 func Run(ctx context.Context, db *turso.DB, store *cachestore.Store) (*Report, error) {
-	v := &validator{ctx: ctx, db: db, store: store, opts: store.Options(), r: &Report{MissingLatest: []string{}}}
-	if err := v.run(); err != nil {
+	v := &validator{db: db, store: store, opts: store.Options(), r: &Report{MissingLatest: []string{}}}
+	if err := v.run(ctx); err != nil {
 		return nil, err
 	}
 	r := v.r
@@ -24,7 +24,6 @@ func Run(ctx context.Context, db *turso.DB, store *cachestore.Store) (*Report, e
 }
 
 type validator struct {
-	ctx    context.Context
 	db     *turso.DB
 	store  *cachestore.Store
 	opts   cachestore.Options
@@ -32,28 +31,28 @@ type validator struct {
 	window map[string]bool // expected episode ids (nil: unbounded)
 }
 
-func (v *validator) run() error {
+func (v *validator) run(ctx context.Context) error {
 	var err error
-	if v.r.TursoHeadVersion, err = v.db.Head(v.ctx); err != nil {
+	if v.r.TursoHeadVersion, err = v.db.Head(ctx); err != nil {
 		return err
 	}
 	v.r.AppliedVersion = v.store.State().AppliedVersion
-	if err := v.loadWindow(); err != nil {
+	if err := v.loadWindow(ctx); err != nil {
 		return err
 	}
 	for _, e := range protocol.Entities {
-		if err := v.compareKind(e); err != nil {
+		if err := v.compareKind(ctx, e); err != nil {
 			return err
 		}
 	}
 	return v.countOrphans()
 }
 
-func (v *validator) loadWindow() error {
+func (v *validator) loadWindow(ctx context.Context) error {
 	if v.opts.MaxEpisodes == 0 {
 		return nil
 	}
-	ids, err := v.db.RecentEpisodeIDs(v.ctx, v.opts.MaxEpisodes)
+	ids, err := v.db.RecentEpisodeIDs(ctx, v.opts.MaxEpisodes)
 	v.window = make(map[string]bool, len(ids))
 	for _, id := range ids {
 		v.window[id] = true
@@ -88,8 +87,8 @@ func (v *validator) expected(row *turso.Row) bool {
 	return v.window == nil || v.window[row.OwnerID]
 }
 
-func (v *validator) compareKind(e protocol.Entity) error {
-	tnext, tstop := iter.Pull2(v.tursoRows(e))
+func (v *validator) compareKind(ctx context.Context, e protocol.Entity) error {
+	tnext, tstop := iter.Pull2(v.tursoRows(ctx, e))
 	defer tstop()
 	cnext, cstop := iter.Pull2(v.cacheItems(e))
 	defer cstop()
@@ -101,19 +100,19 @@ func (v *validator) compareKind(e protocol.Entity) error {
 		}
 		switch cmp := compareIDs(tok, t, cok, c); {
 		case cmp < 0:
-			err := v.compare(e, &t, nil)
+			err := v.compare(ctx, e, &t, nil)
 			t, terr, tok = tnext()
 			if err != nil {
 				return err
 			}
 		case cmp > 0:
-			err := v.compare(e, nil, &c)
+			err := v.compare(ctx, e, nil, &c)
 			c, cerr, cok = cnext()
 			if err != nil {
 				return err
 			}
 		default:
-			err := v.compare(e, &t, &c)
+			err := v.compare(ctx, e, &t, &c)
 			t, terr, tok = tnext()
 			c, cerr, cok = cnext()
 			if err != nil {
@@ -145,7 +144,7 @@ func compareIDs(tok bool, t turso.Row, cok bool, c cachestore.Item) int {
 	return bytes.Compare([]byte(t.ID), []byte(c.ID))
 }
 
-func (v *validator) compare(e protocol.Entity, t *turso.Row, c *cachestore.Item) error {
+func (v *validator) compare(ctx context.Context, e protocol.Entity, t *turso.Row, c *cachestore.Item) error {
 	k := v.kind(e)
 	want := t != nil && t.Err == nil && v.expected(t)
 	have := c != nil && c.Data != nil
@@ -155,7 +154,7 @@ func (v *validator) compare(e protocol.Entity, t *turso.Row, c *cachestore.Item)
 	}
 	k.Mismatched++
 	id := idOf(t, c)
-	return v.classify(e, id, want != have, fmt.Sprintf("%s %q: expected=%v cached=%v", e, id, want, have))
+	return v.classify(ctx, e, id, want != have, fmt.Sprintf("%s %q: expected=%v cached=%v", e, id, want, have))
 }
 
 func (v *validator) count(k *KindReport, t *turso.Row, want, have bool) {
@@ -184,8 +183,8 @@ func idOf(t *turso.Row, c *cachestore.Item) string {
 // difference (in the window or not, owner cached or not) while the cache is
 // behind the Turso head can come from other entities' unapplied changes
 // (newer episodes pushing this one out), so it is stale, not diverged.
-func (v *validator) classify(e protocol.Entity, id string, membership bool, what string) error {
-	ver, err := v.db.EntityVersion(v.ctx, e, id)
+func (v *validator) classify(ctx context.Context, e protocol.Entity, id string, membership bool, what string) error {
+	ver, err := v.db.EntityVersion(ctx, e, id)
 	if err != nil {
 		return err
 	}
@@ -230,9 +229,9 @@ func (v *validator) countOrphans() error {
 	})
 }
 
-func (v *validator) tursoRows(e protocol.Entity) iter.Seq2[turso.Row, error] {
+func (v *validator) tursoRows(ctx context.Context, e protocol.Entity) iter.Seq2[turso.Row, error] {
 	return func(yield func(turso.Row, error) bool) {
-		err := v.db.ScanRows(v.ctx, e, func(r turso.Row) error {
+		err := v.db.ScanRows(ctx, e, func(r turso.Row) error {
 			if !yield(r, nil) {
 				return errStop
 			}
