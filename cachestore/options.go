@@ -11,6 +11,9 @@ type Options struct {
 	NoPatterns bool
 	// NoEmbeddings disables caching embeddings.
 	NoEmbeddings bool
+	// UseStored opens an existing cache with the options it was built with
+	// (read-only tools: validate, status) instead of refusing a mismatch.
+	UseStored bool
 	// SkipVerify skips the integrity scan on Open (every block is read, so
 	// checksum errors surface as ErrCorrupt before the cache serves reads).
 	SkipVerify bool

@@ -130,6 +130,10 @@ func (s *Store) checkConfig() error {
 	if err := json.Unmarshal(b, &have); err != nil {
 		return fmt.Errorf("%w: config: %v", ErrCorrupt, err)
 	}
+	if have != want && s.opts.UseStored {
+		s.opts.MaxEpisodes, s.opts.NoPatterns, s.opts.NoEmbeddings = have.MaxEpisodes, have.NoPatterns, have.NoEmbeddings
+		return nil
+	}
 	if have != want {
 		return fmt.Errorf("%w: %s was built with %+v, opened with %+v; run `memsync rebuild`", ErrConfigChanged, s.dir, have, want)
 	}

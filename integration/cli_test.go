@@ -242,3 +242,21 @@ func TestCLIProgressLines(t *testing.T) {
 		t.Fatalf("no catch-up progress: %s", r.stderr)
 	}
 }
+
+// validate and status check a cache against the options it was built with;
+// `run --once` with a new window replaces the cache (the old one kept aside).
+func TestCLICacheOptionsFollowTheCache(t *testing.T) {
+	dir := t.TempDir()
+	dd := "--data-dir=" + dir
+	memsync(t, nil, "seed", dd, "--episodes=60", "--seed=8").want(t, 0)
+	memsync(t, nil, "run", "--once", dd, "--max-episodes=20").want(t, 0)
+	memsync(t, nil, "validate", dd).want(t, 0) // no --max-episodes: the cache's own 20
+	out := memsync(t, nil, "run", "--once", dd, "--max-episodes=30").want(t, 0)
+	if !strings.Contains(out.stdout, "cache holds 30 episodes") {
+		t.Fatalf("window change: %s", out.stdout)
+	}
+	if a, _ := filepath.Glob(filepath.Join(dir, "cache", "default.aside-*")); len(a) != 1 {
+		t.Fatalf("old cache not kept aside: %v", a)
+	}
+	memsync(t, nil, "validate", dd).want(t, 0)
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/changefeed"
 	"github.com/memsync/memsync/internal/ops"
 	"github.com/memsync/memsync/internal/rebuild"
@@ -270,6 +271,15 @@ func (c *common) runOnce(ctx context.Context, cf *changefeed.Changefeed, n *nats
 		return err
 	}
 	store, err := c.openCache()
+	if errors.Is(err, cachestore.ErrConfigChanged) || errors.Is(err, cachestore.ErrCorrupt) {
+		// A fresh cache built from the stream replaces it (the old one is kept aside).
+		aside, merr := rebuild.MoveAside(c.cachePath(), "run-once")
+		if merr != nil {
+			return merr
+		}
+		log.Warn("cache cannot be used as it is; building a fresh one", "error", err, "old_cache_kept_at", aside)
+		store, err = c.openCache()
+	}
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,9 @@ func (c *common) openExistingCache() (*cachestore.Store, error) {
 			return nil, fmt.Errorf("no cache at %s (run `memsync run` or `memsync worker` first)", dir)
 		}
 	}
-	return cachestore.Open(dir, c.storeOptions())
+	o := c.storeOptions()
+	o.UseStored = true // check the cache against the options it was built with
+	return cachestore.Open(dir, o)
 }
 
 func runValidate(ctx context.Context, args []string) error {

@@ -73,3 +73,13 @@ func sanitize(s string) string {
 	}, strings.ToLower(s))
 	return s[:min(len(s), 32)]
 }
+
+// MoveAside moves a cache that cannot be used as it is out of the way (kept
+// for inspection, at most KeepAside) so a fresh one can be built in place.
+func MoveAside(dir, reason string) (string, error) {
+	aside := fmt.Sprintf("%s.aside-%d-%s", dir, time.Now().UnixNano(), sanitize(reason))
+	if err := os.Rename(dir, aside); err != nil {
+		return "", fmt.Errorf("rebuild: move %s aside: %w", dir, err)
+	}
+	return aside, pruneAside(dir)
+}
