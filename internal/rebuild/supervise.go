@@ -78,13 +78,13 @@ func (s *supervisor) loop(ctx context.Context) error {
 	var recent []time.Time
 	for ctx.Err() == nil {
 		err := s.runOnce(ctx)
-		if err == nil || ctx.Err() != nil {
-			return nil
-		}
 		var rq errRequested
 		if errors.As(err, &rq) {
-			s.serve(ctx, rq.req)
+			s.serve(ctx, rq.req) // answers even when ctx is done, so the requester never hangs
 			continue
+		}
+		if err == nil || ctx.Err() != nil {
+			return nil
 		}
 		if !worker.NeedsRebuild(err) && !errors.Is(err, ErrDiverged) {
 			return err
@@ -144,6 +144,11 @@ func (s *supervisor) watchRequests(ctx context.Context, cancel context.CancelCau
 
 // serve performs a request with the worker stopped.
 func (s *supervisor) serve(ctx context.Context, rq *request) {
+	if ctx.Err() != nil {
+		rq.done <- Result{}
+		rq.err <- ctx.Err()
+		return
+	}
 	switch rq.kind {
 	case "rebuild":
 		source := "stream"

@@ -61,6 +61,10 @@ func (s *supervisor) request(ctx context.Context, kind string) (Result, error) {
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
 	}
-	res := <-rq.done
-	return res, <-rq.err
+	select {
+	case res := <-rq.done:
+		return res, <-rq.err
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
 }
