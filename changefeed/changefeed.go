@@ -3,7 +3,6 @@ package changefeed
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -161,7 +160,7 @@ func (c *Changefeed) Run(ctx context.Context) error {
 }
 
 func isFatal(err error) bool {
-	return errors.Is(err, ErrOptions) || errors.Is(err, ErrStreamConfig)
+	return errors.Is(err, ErrOptions)
 }
 
 // sleep waits d, a poke, or ctx; it reports false when ctx is done.
@@ -177,12 +176,5 @@ func sleep(ctx context.Context, d time.Duration, poke <-chan struct{}) bool {
 	return true
 }
 
-// Lineage is the database identity (after the first successful step).
-func (c *Changefeed) Lineage() string { return c.lineage }
-
 // Cursor is the published cursor.
 func (c *Changefeed) Cursor() uint64 { return c.stats.cursor.Load() }
-
-func (c *Changefeed) String() string {
-	return fmt.Sprintf("changefeed(%s → %s)", c.db.URL(), c.opts.Stream)
-}

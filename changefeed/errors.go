@@ -8,8 +8,6 @@ var (
 	ErrFenced = errors.New("changefeed: checkpoint moved by another publisher")
 	// ErrOptions reports invalid options.
 	ErrOptions = errors.New("changefeed: invalid options")
-	// ErrStreamConfig reports a stream whose configuration cannot hold memsync's invariants.
-	ErrStreamConfig = errors.New("changefeed: stream configuration unusable")
 )
 
 // ErrTooLarge reports a row whose message would exceed the server's max payload.

@@ -17,6 +17,4 @@ var (
 	// ErrStuck reports a batch that keeps failing because a body the cache
 	// needs is gone from the stream; only a rebuild repairs it.
 	ErrStuck = errors.New("worker: batch cannot be applied")
-	// ErrPoison reports a message that cannot be decoded or applied.
-	ErrPoison = errors.New("worker: poison message")
 )

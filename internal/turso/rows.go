@@ -3,7 +3,6 @@ package turso
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -121,6 +120,6 @@ func convert(e protocol.Entity, v []any) Row {
 		n, _ := v[8].(int64)
 		r.OwnerExists = n == 1
 	}
-	r.Data, r.Err = json.Marshal(obj)
+	r.Data, r.Err = protocol.MarshalRow(obj) // the same encoder validation compares with
 	return r
 }
