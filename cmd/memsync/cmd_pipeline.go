@@ -61,22 +61,18 @@ func runRun(ctx context.Context, args []string) error {
 	}
 	defer n.close()
 	obs := newObserved()
-	cfOpts := c.changefeedOptions(log)
-	obs.changefeedHooks(&cfOpts)
-	rcfg := c.rebuildConfig(n, db, log)
-	obs.workers(&rcfg)
-	cf, err := changefeed.New(db, n.js, changefeed.WithOptions(cfOpts))
+	cf, err := c.newChangefeed(db, n, obs, log)
 	if err != nil {
-		return &exitError{2, err}
+		return err
 	}
-	obs.changefeed(cf)
 	if *once {
 		return c.runOnce(ctx, cf, n, log)
 	}
+	rcfg := c.rebuildConfig(n, db, log)
+	obs.workers(&rcfg)
 	log.Info("memsync running", "turso", db.URL(), "cache", c.cachePath(), "worker", c.workerName)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return cf.Run(gctx) })
-	g.Go(func() error { return c.changefeedResponder(n, cf, log).Run(gctx) })
+	c.goChangefeed(gctx, g, n, cf, log)
 	g.Go(func() error { return rebuild.Supervise(gctx, rcfg, obs.started) })
 	g.Go(func() error { return c.serveMetrics(gctx, obs) })
 	return g.Wait()
@@ -189,28 +185,40 @@ func runChangefeed(ctx context.Context, args []string) error {
 	}
 	defer n.close()
 	obs := newObserved()
-	cfOpts := c.changefeedOptions(log)
-	obs.changefeedHooks(&cfOpts)
-	cf, err := changefeed.New(db, n.js, changefeed.WithOptions(cfOpts))
+	cf, err := c.newChangefeed(db, n, obs, log)
 	if err != nil {
-		return &exitError{2, err}
+		return err
 	}
-	obs.changefeed(cf)
 	log.Info("changefeed running", "turso", db.URL(), "stream", c.stream, "db", c.dbName)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return cf.Run(gctx) })
-	g.Go(func() error { return c.changefeedResponder(n, cf, log).Run(gctx) })
+	c.goChangefeed(gctx, g, n, cf, log)
 	g.Go(func() error { return c.serveMetrics(gctx, obs) })
 	return g.Wait()
 }
 
-func (c *common) changefeedResponder(n *natsConn, cf *changefeed.Changefeed, log *slog.Logger) *ops.Responder {
+// newChangefeed builds the changefeed with its metrics registered in obs.
+func (c *common) newChangefeed(db *turso.DB, n *natsConn, obs *observed, log *slog.Logger) (*changefeed.Changefeed, error) {
+	opts := c.changefeedOptions(log)
+	obs.changefeedHooks(&opts)
+	cf, err := changefeed.New(db, n.js, changefeed.WithOptions(opts))
+	if err != nil {
+		return nil, &exitError{2, err}
+	}
+	obs.changefeed(cf)
+	return cf, nil
+}
+
+// goChangefeed runs the changefeed, its sync.trigger responder and its
+// status service in g until ctx is done.
+func (c *common) goChangefeed(ctx context.Context, g *errgroup.Group, n *natsConn, cf *changefeed.Changefeed, log *slog.Logger) {
 	if svc, err := cf.AddService(); err != nil {
 		log.Warn("changefeed status service not registered", "error", err)
 	} else {
 		n.onClose(func() { _ = svc.Stop() })
 	}
-	return ops.NewResponder(n.nc, c.triggerSubj, "changefeed", cf.HandleTrigger, log)
+	r := ops.NewResponder(n.nc, c.triggerSubj, "changefeed", cf.HandleTrigger, log)
+	g.Go(func() error { return cf.Run(ctx) })
+	g.Go(func() error { return r.Run(ctx) })
 }
 
 func runWorker(ctx context.Context, args []string) error {

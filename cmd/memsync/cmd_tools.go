@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -53,10 +52,8 @@ func runSeed(ctx context.Context, args []string) error {
 // openCacheReadOnly opens an existing cache without creating one.
 func (c *common) openExistingCache() (*cachestore.Store, error) {
 	dir := c.cachePath()
-	if _, err := os.Stat(filepath.Join(dir, "CURRENT")); err != nil {
-		if _, err2 := os.Stat(dir); err2 != nil {
-			return nil, fmt.Errorf("no cache at %s (run `memsync run` or `memsync worker` first)", dir)
-		}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("no cache at %s (run `memsync run` or `memsync worker` first)", dir)
 	}
 	o := c.storeOptions()
 	o.UseStored = true // check the cache against the options it was built with
@@ -145,15 +142,23 @@ func runStatus(ctx context.Context, args []string) error {
 	if err := c.parse(args); err != nil {
 		return err
 	}
-	c.logger()
-	if live, ok := c.liveStatus(ctx); ok {
+	log := c.logger()
+	var n *natsConn // one connection serves the live form and the dead-letter count
+	if c.natsURL != "" {
+		var err error
+		if n, err = c.connectNATS(log, false); err != nil {
+			return err
+		}
+		defer n.close()
+	}
+	if live, ok := c.liveStatus(ctx, n); ok {
 		if *asJSON {
 			fmt.Println(string(live))
 			return nil
 		}
 		return printLive(live)
 	}
-	s, err := offlineStatus(ctx, c)
+	s, err := offlineStatus(ctx, c, n)
 	if err != nil {
 		return &exitError{2, err}
 	}
@@ -171,10 +176,10 @@ func runStatus(ctx context.Context, args []string) error {
 }
 
 // offlineStatus reads a stopped worker's cache and Turso.
-func offlineStatus(ctx context.Context, c *common) (*statusReport, error) {
+func offlineStatus(ctx context.Context, c *common, n *natsConn) (*statusReport, error) {
 	store, err := c.openExistingCache()
 	if errors.Is(err, cachestore.ErrLocked) {
-		return nil, fmt.Errorf("%w (the worker is running; the live form of status comes with the operations work)", err)
+		return nil, fmt.Errorf("%w (the worker is running: give --nats for its live status)", err)
 	}
 	if err != nil {
 		return nil, err
@@ -194,7 +199,7 @@ func offlineStatus(ctx context.Context, c *common) (*statusReport, error) {
 		s.Lag = s.TursoHeadVersion - s.AppliedVersion
 	}
 	s.Stale = s.Lag > 0 || s.LastError != ""
-	s.DeadLetters = c.deadLetterCount(ctx)
+	s.DeadLetters = c.deadLetterCount(ctx, n)
 	return s, nil
 }
 
@@ -241,15 +246,10 @@ func runNATS(ctx context.Context, args []string) error {
 }
 
 // deadLetterCount counts the dead-letter stream when --nats is given.
-func (c *common) deadLetterCount(ctx context.Context) *uint64 {
-	if c.natsURL == "" {
+func (c *common) deadLetterCount(ctx context.Context, n *natsConn) *uint64 {
+	if n == nil {
 		return nil
 	}
-	n, err := c.connectNATS(slog.Default(), false)
-	if err != nil {
-		return nil
-	}
-	defer n.close()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	s, err := n.js.Stream(ctx, c.dlqStream)
@@ -266,15 +266,10 @@ func (c *common) deadLetterCount(ctx context.Context) *uint64 {
 
 // liveStatus asks a running worker's status endpoint (with --nats); false
 // when no worker answers, and the offline form is used instead.
-func (c *common) liveStatus(ctx context.Context) ([]byte, bool) {
-	if c.natsURL == "" {
+func (c *common) liveStatus(ctx context.Context, n *natsConn) ([]byte, bool) {
+	if n == nil {
 		return nil, false
 	}
-	n, err := c.connectNATS(slog.Default(), false)
-	if err != nil {
-		return nil, false
-	}
-	defer n.close()
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	m, err := n.nc.RequestWithContext(ctx, protocol.ServiceSubject(c.dbName, c.workerName, "status"), nil)
