@@ -37,10 +37,7 @@ func TestRebuildFromTursoAndStream(t *testing.T) {
 	cf := e.changefeed(changefeed.Options{})
 	e.publishAll(cf)
 	opts := cachestore.Options{MaxEpisodes: 10}
-	dir := filepath.Join(t.TempDir(), "cache")
-	c := e.openCache(dir, opts, worker.Options{})
-	e.catchUp(c)
-	c.close(t)
+	dir := e.builtCache(opts)
 	for i, source := range []string{"turso", "stream", "turso", "stream", "turso"} {
 		for range 3 {
 			w.episode()
@@ -154,10 +151,7 @@ func TestCorruptionIsDetectedAndRepaired(t *testing.T) {
 			cf := e.changefeed(changefeed.Options{})
 			e.publishAll(cf)
 			opts := cachestore.Options{MaxEpisodes: 50}
-			dir := filepath.Join(t.TempDir(), "cache")
-			c := e.openCache(dir, opts, worker.Options{})
-			e.catchUp(c)
-			c.close(t)
+			dir := e.builtCache(opts)
 			cc.do(t, dir)
 			if s, err := cachestore.Open(dir, &opts); err == nil {
 				s.Close()
@@ -218,10 +212,7 @@ func TestStreamRecreatedOrPurgedRecovers(t *testing.T) {
 			cf := e.changefeed(changefeed.Options{})
 			e.publishAll(cf)
 			opts := cachestore.Options{MaxEpisodes: 8}
-			dir := filepath.Join(t.TempDir(), "cache")
-			c := e.openCache(dir, opts, worker.Options{})
-			e.catchUp(c)
-			c.close(t)
+			dir := e.builtCache(opts)
 			s, _ := e.js.Stream(t.Context(), "MEMSYNC")
 			if mode == "purged" {
 				mustDo(t, s.Purge(t.Context()))
@@ -249,10 +240,7 @@ func TestTombstoneRetentionExceeded(t *testing.T) {
 	cf := e.changefeed(changefeed.Options{TombstoneTTL: time.Second})
 	e.publishAll(cf)
 	opts := cachestore.Options{MaxEpisodes: 0}
-	dir := filepath.Join(t.TempDir(), "cache")
-	c := e.openCache(dir, opts, worker.Options{})
-	e.catchUp(c)
-	c.close(t)
+	dir := e.builtCache(opts)
 	w.del("episodes", eps[2])
 	e.publishAll(cf)
 	s, _ := e.js.Stream(t.Context(), "MEMSYNC")
@@ -285,10 +273,7 @@ func TestPeriodicValidationRepairsDivergence(t *testing.T) {
 	}
 	e.publishAll(e.changefeed(changefeed.Options{}))
 	opts := cachestore.Options{MaxEpisodes: 3}
-	dir := filepath.Join(t.TempDir(), "cache")
-	c := e.openCache(dir, opts, worker.Options{})
-	e.catchUp(c)
-	c.close(t)
+	dir := e.builtCache(opts)
 	// A plain UPDATE with the update trigger dropped: Turso changes, the
 	// change log does not (someone writing with triggers disabled).
 	_, err := e.db.SQL().ExecContext(t.Context(), `DROP TRIGGER memsync_episodes_upd`)
@@ -327,10 +312,7 @@ func TestStuckBackfillIsRebuiltFromTurso(t *testing.T) {
 	cf := e.changefeed(changefeed.Options{})
 	e.publishAll(cf)
 	opts := cachestore.Options{MaxEpisodes: 1}
-	dir := filepath.Join(t.TempDir(), "cache")
-	c := e.openCache(dir, opts, worker.Options{})
-	e.catchUp(c)
-	c.close(t)
+	dir := e.builtCache(opts)
 	s, _ := e.js.Stream(t.Context(), "MEMSYNC")
 	subj, _ := protocol.EntitySubject("default", protocol.EntityEpisode, older.ID)
 	mustDo(t, s.Purge(t.Context(), jetstream.WithPurgeSubject(subj)))
@@ -340,4 +322,15 @@ func TestStuckBackfillIsRebuiltFromTurso(t *testing.T) {
 	if aside, _ := filepath.Glob(dir + ".aside-*stuck*"); len(aside) != 1 {
 		t.Fatalf("no rebuild for the stuck batch: %v", aside)
 	}
+}
+
+// builtCache builds a cache from everything published so far, closes it and
+// returns its directory (the starting point of the recovery tests).
+func (e *env) builtCache(opts cachestore.Options) string {
+	e.t.Helper()
+	dir := filepath.Join(e.t.TempDir(), "cache")
+	c := e.openCache(dir, opts, worker.Options{})
+	e.catchUp(c)
+	c.close(e.t)
+	return dir
 }
