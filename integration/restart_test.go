@@ -55,9 +55,7 @@ func TestWorkerRecreatesConsumerAtCachePosition(t *testing.T) {
 	cf := e.changefeed(changefeed.Options{})
 	e.publishAll(cf)
 	opts := cachestore.Options{MaxEpisodes: 0}
-	c := e.openCache("", opts, worker.Options{})
-	e.catchUp(c)
-	c.close(t)
+	dir := e.builtCache(opts)
 	s, _ := e.js.Stream(t.Context(), "MEMSYNC")
 	if err := s.DeleteConsumer(t.Context(), worker.ConsumerName("default", "default")); err != nil {
 		t.Fatal(err)
@@ -66,7 +64,7 @@ func TestWorkerRecreatesConsumerAtCachePosition(t *testing.T) {
 		w.episode()
 	}
 	e.publishAll(cf)
-	c2 := e.openCache(c.dir, opts, worker.Options{})
+	c2 := e.openCache(dir, opts, worker.Options{})
 	if n := e.catchUp(c2); n != 5 || c2.w.Stats().Skipped != 0 {
 		t.Fatalf("processed %d (skipped %d), want 5 new messages and no redelivery", n, c2.w.Stats().Skipped)
 	}
@@ -144,14 +142,12 @@ func TestWorkerDetectsRecreatedStream(t *testing.T) {
 	}
 	e.publishAll(e.changefeed(changefeed.Options{}))
 	opts := cachestore.Options{MaxEpisodes: 0}
-	c := e.openCache("", opts, worker.Options{})
-	e.catchUp(c)
-	c.close(t)
+	dir := e.builtCache(opts)
 	if err := e.js.DeleteStream(t.Context(), "MEMSYNC"); err != nil {
 		t.Fatal(err)
 	}
 	e.publishAll(e.changefeed(changefeed.Options{}))
-	c2 := e.openCache(c.dir, opts, worker.Options{})
+	c2 := e.openCache(dir, opts, worker.Options{})
 	_, err := c2.w.CatchUp(t.Context())
 	if !errors.Is(err, worker.ErrStreamReplaced) || !strings.Contains(err.Error(), "memsync rebuild") {
 		t.Fatalf("recreated stream: %v", err)
