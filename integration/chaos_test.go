@@ -103,8 +103,7 @@ func TestChaosKill9(t *testing.T) {
 	dbPath := filepath.Join(dir, "memory.db")
 	n := testenv.StartNATS(t)
 	_, js := n.Connect(t)
-	db := testenv.OpenTurso(t, dbPath)
-	mustDo(t, db.CreateTables(t.Context()))
+	db := testenv.TursoAt(t, dbPath)
 	if err := seed.Seed(t.Context(), db.SQL(), seed.Options{Episodes: 200, Patterns: 5, EmbeddingDim: 16, Seed: 5}); err != nil {
 		t.Fatal(err)
 	}

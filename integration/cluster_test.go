@@ -54,8 +54,7 @@ func TestClusterTopology(t *testing.T) {
 	urls := "nats://" + strings.Join(client[:], ",nats://")
 	op := operatorConn(t, urls)
 	dbPath := filepath.Join(dir, "memory.db")
-	db := testenv.OpenTurso(t, dbPath)
-	mustDo(t, db.CreateTables(t.Context()))
+	db := testenv.TursoAt(t, dbPath)
 	mustDo(t, seed.Seed(t.Context(), db.SQL(), seed.Options{Episodes: 100, Patterns: 5, EmbeddingDim: 16, Seed: 8}))
 
 	common := []string{"--data-dir=" + dir, "--nats=" + urls, "--log-format=json"}

@@ -22,7 +22,7 @@ func TestDeadLetters(t *testing.T) {
 	dir := t.TempDir()
 	e := newEnv(t)
 	e.path = dir + "/memory.db"
-	e.db = openAt(t, e.path)
+	e.db = testenv.TursoAt(t, e.path)
 	w := newWriter(t, e.db, 71, 4)
 	w.episode()
 	bad := map[string]string{

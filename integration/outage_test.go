@@ -14,6 +14,7 @@ import (
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/changefeed"
 	"github.com/memsync/memsync/internal/seed"
+	"github.com/memsync/memsync/internal/testenv"
 	"github.com/memsync/memsync/internal/turso"
 	"github.com/memsync/memsync/worker"
 )
@@ -70,7 +71,7 @@ func TestTursoOutage(t *testing.T) {
 			}
 			if tc.recover {
 				mustDo(t, os.MkdirAll(filepath.Join(dir, "later"), 0o755))
-				fresh := openAt(t, filepath.Join(dir, "later", "memory.db"))
+				fresh := testenv.TursoAt(t, filepath.Join(dir, "later", "memory.db"))
 				mustDo(t, seed.Seed(t.Context(), fresh.SQL(), seed.Options{Episodes: 20, EmbeddingDim: 4, Seed: 3}))
 				eventually(t, 20*time.Second, "catch-up after Turso returns", func() bool { return cf.Cursor() == 40 })
 				if !strings.Contains(logs.String(), "sync step recovered") {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/internal/seed"
-	"github.com/memsync/memsync/internal/testenv"
 	"github.com/memsync/memsync/internal/turso"
 )
 
@@ -100,11 +99,3 @@ func cachedEpisode(t *testing.T, c *cache, id string) (string, bool) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
-
-func openAt(t *testing.T, path string) *turso.DB {
-	db := testenv.OpenTurso(t, path)
-	if err := db.CreateTables(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}

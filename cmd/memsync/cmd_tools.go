@@ -57,6 +57,9 @@ func (c *common) openExistingCache() (*cachestore.Store, error) {
 	}
 	o := c.storeOptions()
 	o.UseStored = true // check the cache against the options it was built with
+	// Skip the full integrity scan: status should be cheap, and validation
+	// reads every entry anyway (a checksum error surfaces as ErrCorrupt).
+	o.SkipVerify = true
 	return cachestore.Open(dir, o)
 }
 

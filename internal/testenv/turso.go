@@ -12,11 +12,17 @@ import (
 func Turso(t testing.TB) (*turso.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "memory.db")
+	return TursoAt(t, path), path
+}
+
+// TursoAt opens (or creates) the libSQL file at path with the synced tables.
+func TursoAt(t testing.TB, path string) *turso.DB {
+	t.Helper()
 	db := OpenTurso(t, path)
 	if err := db.CreateTables(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return db, path
+	return db
 }
 
 // OpenTurso opens an existing (or new) libSQL file, closed at cleanup.
