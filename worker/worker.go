@@ -44,8 +44,7 @@ func New(store *cachestore.Store, js jetstream.JetStream, opts ...Option) (*Work
 func (w *Worker) Store() *cachestore.Store { return w.store }
 
 // Run consumes until ctx is done. NATS outages are retried with backoff;
-// errors that need a rebuild (ErrStreamReplaced, ErrLineageChanged,
-// cachestore.ErrCorrupt) are returned.
+// errors that only a rebuild repairs (see NeedsRebuild) are returned.
 func (w *Worker) Run(ctx context.Context) error {
 	w.health.started = time.Now()
 	sub, err := w.js.Conn().Subscribe(protocol.HeartbeatSubject(w.opts.DBName), w.onHeartbeat)
@@ -99,12 +98,15 @@ func (w *Worker) step(ctx context.Context) error {
 	}
 	n, err := w.fetchAndApply(ctx, false)
 	if err == nil && n == 0 {
-		// INVARIANT (readiness): an empty fetch means the startup catch-up is done.
-		w.health.mu.Lock()
-		w.health.h.CaughtUp = true
-		w.health.mu.Unlock()
+		w.markCaughtUp() // an empty fetch: the startup catch-up is done (readiness)
 	}
 	return err
+}
+
+func (w *Worker) markCaughtUp() {
+	w.health.mu.Lock()
+	w.health.h.CaughtUp = true
+	w.health.mu.Unlock()
 }
 
 // CatchUp consumes until nothing is pending and returns how many messages
@@ -112,9 +114,7 @@ func (w *Worker) step(ctx context.Context) error {
 func (w *Worker) CatchUp(ctx context.Context) (int, error) {
 	n, err := w.catchUp(ctx)
 	if err == nil {
-		w.health.mu.Lock()
-		w.health.h.CaughtUp = true
-		w.health.mu.Unlock()
+		w.markCaughtUp()
 	}
 	return n, err
 }
@@ -130,10 +130,10 @@ func (w *Worker) catchUp(ctx context.Context) (int, error) {
 		if w.opts.Progress != nil && n > 0 {
 			w.opts.Progress(total, pending)
 		}
-		if err != nil || n > 0 {
-			if err != nil {
-				return total, err
-			}
+		if err != nil {
+			return total, err
+		}
+		if n > 0 {
 			continue
 		}
 		done, err := w.drained(ctx)
