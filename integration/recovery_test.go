@@ -318,6 +318,21 @@ func TestStuckBackfillIsRebuiltFromTurso(t *testing.T) {
 	mustDo(t, s.Purge(t.Context(), jetstream.WithPurgeSubject(subj)))
 	w.del("episodes", newer.ID) // the window must now backfill the purged episode
 	e.publishAll(cf)
+	// INVARIANT 3: a batch that cannot be applied is never acknowledged and
+	// the cache's position does not move.
+	c := e.openCache(dir, opts, worker.Options{})
+	before := c.store.State().Position
+	if _, err := c.w.CatchUp(t.Context()); !errors.Is(err, worker.ErrStuck) {
+		t.Fatalf("a batch missing its backfill body: %v", err)
+	}
+	cons, err := s.Consumer(t.Context(), worker.ConsumerName("default", "default"))
+	mustDo(t, err)
+	info, err := cons.Info(t.Context())
+	mustDo(t, err)
+	if info.AckFloor.Stream > before || c.store.State().Position != before {
+		t.Fatalf("unapplied batch acknowledged: ack floor %d, position %d -> %d", info.AckFloor.Stream, before, c.store.State().Position)
+	}
+	c.close(t)
 	e.superviseUntilConsistent(dir, opts)
 	if aside, _ := filepath.Glob(dir + ".aside-*stuck*"); len(aside) != 1 {
 		t.Fatalf("no rebuild for the stuck batch: %v", aside)
