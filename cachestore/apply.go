@@ -17,6 +17,7 @@ type applier struct {
 	latest  func(protocol.Entity, string) (Change, bool, error) // the BodySource, bound to the call's ctx
 	st      State
 	pending map[string]Change // newest change per entity seen in this batch
+	data    dataLog           // data keys set or dropped, for Options.OnCommit
 	stats   ApplyStats
 }
 
@@ -24,6 +25,11 @@ type applier struct {
 // Pebble batch. Nothing of the batch is visible or durable before it returns
 // nil; on error nothing of it is.
 func (s *Store) Apply(ctx context.Context, in Batch, src BodySource) (ApplyStats, error) {
+	release, err := s.acquireWrite()
+	if err != nil {
+		return ApplyStats{}, err
+	}
+	defer release()
 	a := &applier{s: s, b: s.db.NewIndexedBatch(), st: s.State(), pending: map[string]Change{}}
 	if src != nil {
 		a.latest = func(e protocol.Entity, id string) (Change, bool, error) { return src.Latest(ctx, e, id) }
@@ -32,7 +38,11 @@ func (s *Store) Apply(ctx context.Context, in Batch, src BodySource) (ApplyStats
 	if err := a.run(in); err != nil {
 		return a.stats, err
 	}
-	return a.stats, a.commit(in)
+	if err := a.commit(in); err != nil {
+		return a.stats, err
+	}
+	a.notify()
+	return a.stats, nil
 }
 
 func (a *applier) run(in Batch) error {

@@ -16,4 +16,8 @@ var (
 	ErrBodyUnavailable = errors.New("cachestore: backfill body unavailable")
 	// ErrClosed reports use after Close.
 	ErrClosed = errors.New("cachestore: store is closed")
+	// ErrNoCache reports a read-only open of a directory that holds no cache.
+	ErrNoCache = errors.New("cachestore: no cache")
+	// ErrReadOnly reports a write to a store opened with Options.ReadOnly.
+	ErrReadOnly = errors.New("cachestore: store is open read-only")
 )

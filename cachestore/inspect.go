@@ -1,6 +1,8 @@
 package cachestore
 
 import (
+	"errors"
+
 	"github.com/memsync/memsync/protocol"
 )
 
@@ -12,18 +14,12 @@ type Counts struct {
 }
 
 // Counts counts cached entities by scanning their data keys.
-func (s *Store) Counts() (Counts, error) {
-	var c Counts
-	for _, x := range []struct {
-		k byte
-		n *int
-	}{{kindEpisode, &c.Episodes}, {kindPattern, &c.Patterns}, {kindEmbedding, &c.Embeddings}} {
-		err := s.scan(dataPrefix(x.k), func(_, _ []byte) (bool, error) { *x.n++; return true, nil })
-		if err != nil {
-			return c, err
-		}
-	}
-	return c, nil
+func (s *Store) Counts() (c Counts, err error) {
+	err = s.View(func(v *View) error {
+		c, err = v.Counts()
+		return err
+	})
+	return c, err
 }
 
 // Item is one catalog record with its cached data (nil when not cached).
@@ -38,52 +34,49 @@ type Item struct {
 }
 
 // ScanCatalog calls fn for every entity of a kind the cache knows, in id
-// (byte) order, without loading them all into memory.
+// (byte) order, from one snapshot, without loading them all into memory.
 func (s *Store) ScanCatalog(e protocol.Entity, fn func(Item) error) error {
 	k := kindOf(e)
 	p := catalogPrefix(k)
-	return s.scan(p, func(key, v []byte) (bool, error) {
-		ent, err := decodeEntry(v)
-		if err != nil {
-			return false, err
-		}
-		it := Item{ID: string(key[len(p):]), Version: ent.Version, Deleted: ent.Deleted, StartTime: ent.StartTime, OwnerID: ent.OwnerID}
-		if ent.OwnerKind != 0 {
-			it.Owner = entityOf(ent.OwnerKind)
-		}
-		it.Data, err = s.optional(dataKey(k, it.ID))
-		if err != nil {
-			return false, err
-		}
-		return true, fn(it)
+	return s.View(func(v *View) error {
+		return v.scan(p, func(key, val []byte) (bool, error) {
+			ent, err := decodeEntry(val)
+			if err != nil {
+				return false, err
+			}
+			it := Item{ID: string(key[len(p):]), Version: ent.Version, Deleted: ent.Deleted, StartTime: ent.StartTime, OwnerID: ent.OwnerID}
+			if ent.OwnerKind != 0 {
+				it.Owner = entityOf(ent.OwnerKind)
+			}
+			it.Data, err = getFrom(v.r, dataKey(k, it.ID))
+			if errors.Is(err, ErrNotFound) {
+				it.Data, err = nil, nil
+			}
+			if err != nil {
+				return false, err
+			}
+			return true, fn(it)
+		})
 	})
-}
-
-func (s *Store) optional(key []byte) ([]byte, error) {
-	b, err := s.get(key)
-	if err == ErrNotFound {
-		return nil, nil
-	}
-	return b, err
 }
 
 // WindowIDs returns the ids of the cached episodes, most recent first.
 func (s *Store) WindowIDs() ([]string, error) {
 	var ids []string
-	err := s.scan(sortPrefix, func(k, _ []byte) (bool, error) {
-		id := idFromSortKey(k)
-		ok, err := s.optional(dataKey(kindEpisode, id))
-		if ok == nil || err != nil {
-			return false, err
-		}
-		ids = append(ids, id)
-		return true, nil
+	err := s.View(func(v *View) error {
+		return v.Recent(func(id string, _ []byte) (bool, error) {
+			ids = append(ids, id)
+			return true, nil
+		})
 	})
 	return ids, err
 }
 
 // IsCached reports whether an entity's data is in the cache.
-func (s *Store) IsCached(e protocol.Entity, id string) (bool, error) {
-	b, err := s.optional(dataKey(kindOf(e), id))
-	return b != nil, err
+func (s *Store) IsCached(e protocol.Entity, id string) (ok bool, err error) {
+	err = s.View(func(v *View) error {
+		ok, err = v.Cached(e, id)
+		return err
+	})
+	return ok, err
 }

@@ -17,6 +17,15 @@ type Options struct {
 	// SkipVerify skips the integrity scan on Open (every block is read, so
 	// checksum errors surface as ErrCorrupt before the cache serves reads).
 	SkipVerify bool
+	// ReadOnly opens the cache for reading only (the read commands on a
+	// cache no process serves): nothing is written, not even the owner
+	// file, and Apply and the other writes fail with ErrReadOnly. Pebble
+	// still takes the directory lock for as long as the store is open.
+	ReadOnly bool
+	// OnCommit, when set, is called after every committed Apply with the
+	// data changes it made, in the applying goroutine, before Apply
+	// returns (the retrieval indexes follow the cache this way).
+	OnCommit func([]DataChange)
 }
 
 // DefaultOptions returns the defaults: 1000 episodes, patterns and embeddings on.

@@ -47,7 +47,7 @@ func (a *applier) unlinkEmbedding(id string, cur entry) error {
 	if err := a.del(ownerKey(cur.OwnerKind, cur.OwnerID, id)); err != nil {
 		return err
 	}
-	return a.del(dataKey(kindEmbedding, id))
+	return a.dropData(kindEmbedding, id)
 }
 
 // ownerCached reports whether an embedding's owner is in the cache.
@@ -67,7 +67,7 @@ func (a *applier) cacheEmbeddingIfOwned(id string, e entry, data []byte) error {
 	if !ok || err != nil {
 		return err
 	}
-	return a.set(dataKey(kindEmbedding, id), data)
+	return a.putData(kindEmbedding, id, data)
 }
 
 // admitOwned brings in the embeddings of a newly cached owner.
@@ -111,7 +111,7 @@ func (a *applier) dropOwned(owner byte, ownerID string) error {
 		return err
 	}
 	for _, id := range ids {
-		if err := a.del(dataKey(kindEmbedding, id)); err != nil {
+		if err := a.dropData(kindEmbedding, id); err != nil {
 			return err
 		}
 	}

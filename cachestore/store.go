@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -18,13 +17,16 @@ import (
 
 // Store is an open cache directory.
 type Store struct {
-	dir    string
-	db     *pebble.DB
-	opts   Options
-	mu     sync.RWMutex // guards state and closed
-	state  State
-	closed bool
-	gone   atomic.Bool // closed, readable without the lock: reads then fail with ErrClosed
+	dir   string
+	db    *pebble.DB
+	opts  Options
+	mu    sync.RWMutex // guards state
+	state State
+	// gate is held shared by every read (View) and write for its whole
+	// duration and exclusively by Close, so Close waits for in-flight
+	// requests and anything after it gets ErrClosed, never a closed Pebble.
+	gate   sync.RWMutex
+	closed bool // guarded by gate
 }
 
 const ownerFile = "MEMSYNC-OWNER"
@@ -40,7 +42,10 @@ func Open(dir string, opts *Options) (*Store, error) {
 	// Pebble's default reaction to on-disk corruption is Logger.Fatalf; a
 	// cache must instead report ErrCorrupt so the worker can rebuild it.
 	listener := &pebble.EventListener{DataCorruption: func(pebble.DataCorruptionInfo) {}}
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, EventListener: listener})
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, EventListener: listener, ReadOnly: opts.ReadOnly})
+	if errors.Is(err, pebble.ErrDBDoesNotExist) {
+		return nil, fmt.Errorf("%w in %s (has a worker run on it yet?)", ErrNoCache, dir)
+	}
 	if err != nil {
 		return nil, classifyOpenError(dir, err)
 	}
@@ -55,8 +60,28 @@ func Open(dir string, opts *Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	writeOwner(dir)
+	if !opts.ReadOnly {
+		writeOwner(dir)
+	}
 	return s, nil
+}
+
+// acquire enters the gate for one read; release leaves it.
+func (s *Store) acquire() (release func(), err error) {
+	s.gate.RLock()
+	if s.closed {
+		s.gate.RUnlock()
+		return nil, ErrClosed
+	}
+	return s.gate.RUnlock, nil
+}
+
+// acquireWrite enters the gate for one write.
+func (s *Store) acquireWrite() (release func(), err error) {
+	if s.opts.ReadOnly {
+		return nil, ErrReadOnly
+	}
+	return s.acquire()
 }
 
 func classifyOpenError(dir string, err error) error {
@@ -95,7 +120,8 @@ func readOwner(dir string) string {
 
 // verify reads every key and value, so every block's checksum is checked.
 func (s *Store) verify() error {
-	if err := s.scan(nil, func(_, _ []byte) (bool, error) { return true, nil }); err != nil {
+	v := &View{r: s.db}
+	if err := v.scan(nil, func(_, _ []byte) (bool, error) { return true, nil }); err != nil {
 		return fmt.Errorf("%w: integrity scan of %s: %v", ErrCorrupt, s.dir, err)
 	}
 	return nil
@@ -119,6 +145,9 @@ func (s *Store) load() error {
 func (s *Store) checkConfig() error {
 	want := s.opts.config()
 	b, err := s.get(metaKey("config"))
+	if errors.Is(err, ErrNotFound) && s.opts.ReadOnly {
+		return nil
+	}
 	if errors.Is(err, ErrNotFound) {
 		enc, _ := json.Marshal(want)
 		return s.wrap(s.db.Set(metaKey("config"), enc, pebble.Sync))
@@ -130,7 +159,7 @@ func (s *Store) checkConfig() error {
 	if err := json.Unmarshal(b, &have); err != nil {
 		return fmt.Errorf("%w: config: %v", ErrCorrupt, err)
 	}
-	if have != want && s.opts.UseStored {
+	if have != want && (s.opts.UseStored || s.opts.ReadOnly) {
 		s.opts.MaxEpisodes, s.opts.NoPatterns, s.opts.NoEmbeddings = have.MaxEpisodes, have.NoPatterns, have.NoEmbeddings
 		return nil
 	}
@@ -140,10 +169,8 @@ func (s *Store) checkConfig() error {
 	return nil
 }
 
+// get reads one key outside any view (Open's own reads).
 func (s *Store) get(key []byte) ([]byte, error) {
-	if s.gone.Load() {
-		return nil, ErrClosed
-	}
 	return getFrom(s.db, key)
 }
 
@@ -193,6 +220,11 @@ func (s *Store) State() State {
 
 // SetStream records the stream identity (and lineage) before the first batch.
 func (s *Store) SetStream(id StreamIdentity, lineage string) error {
+	release, err := s.acquireWrite()
+	if err != nil {
+		return err
+	}
+	defer release()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.state
@@ -204,16 +236,18 @@ func (s *Store) SetStream(id StreamIdentity, lineage string) error {
 	return nil
 }
 
-// Close releases the directory; a second Close returns ErrClosed.
+// Close waits for in-flight reads and writes, then releases the
+// directory; a second Close returns ErrClosed.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.gate.Lock()
+	defer s.gate.Unlock()
 	if s.closed {
 		return ErrClosed
 	}
 	s.closed = true
-	s.gone.Store(true)
-	_ = os.Remove(filepath.Join(s.dir, ownerFile))
+	if !s.opts.ReadOnly {
+		_ = os.Remove(filepath.Join(s.dir, ownerFile))
+	}
 	return wrapErr(s.db.Close())
 }
 
@@ -228,6 +262,11 @@ func (quietLogger) Fatalf(format string, args ...any) {
 // ResetPosition sets the stream position back to 0 so that the next
 // consumer replays the whole stream (versions make the replay idempotent).
 func (s *Store) ResetPosition() error {
+	release, err := s.acquireWrite()
+	if err != nil {
+		return err
+	}
+	defer release()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.state
@@ -242,11 +281,13 @@ func (s *Store) ResetPosition() error {
 // Touch records t as the last time the cache was in sync with the stream
 // (a worker stopping cleanly while idle).
 func (s *Store) Touch(t time.Time) error {
+	release, err := s.acquireWrite()
+	if err != nil {
+		return err
+	}
+	defer release()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
-	}
 	st := s.state
 	st.LastSyncMs = max(st.LastSyncMs, t.UnixMilli())
 	if err := s.db.Set(metaKey("state"), st.encode(), pebble.Sync); err != nil {

@@ -123,7 +123,7 @@ func (a *applier) admitNext(k []byte) (admitted bool, err error) {
 
 // cache stores data for a now-cached owner and its embeddings.
 func (a *applier) cache(k byte, id string, data []byte) error {
-	if err := a.set(dataKey(k, id), data); err != nil {
+	if err := a.putData(k, id, data); err != nil {
 		return err
 	}
 	if k == kindEpisode {
@@ -134,7 +134,7 @@ func (a *applier) cache(k byte, id string, data []byte) error {
 
 // uncache drops the data of an owner and of its embeddings.
 func (a *applier) uncache(k byte, id string) error {
-	if err := a.del(dataKey(k, id)); err != nil {
+	if err := a.dropData(k, id); err != nil {
 		return err
 	}
 	if k == kindEpisode {
