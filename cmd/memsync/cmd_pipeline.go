@@ -39,6 +39,7 @@ func runRun(ctx context.Context, args []string) error {
 	c.workerFlags()
 	c.changefeedFlags()
 	c.serviceFlags()
+	c.serveFlags()
 	once := c.fs.Bool("once", false, "do one full catch-up (publish the whole change log, apply it) and exit 0")
 	demo := c.fs.Bool("demo", false, "when the database has no episodes, seed realistic demo memories first")
 	if err := c.parse(args); err != nil {
@@ -68,12 +69,18 @@ func runRun(ctx context.Context, args []string) error {
 	if *once {
 		return c.runOnce(ctx, cf, n, log)
 	}
+	rd, err := c.newReads(log, n.url)
+	if err != nil {
+		return err
+	}
 	rcfg := c.rebuildConfig(n, db, log)
 	obs.workers(&rcfg)
+	rd.attach(&rcfg)
 	log.Info("memsync running", "turso", db.URL(), "cache", c.cachePath(), "worker", c.workerName)
 	g, gctx := errgroup.WithContext(ctx)
 	c.goChangefeed(gctx, g, n, cf, log)
 	g.Go(func() error { return rebuild.Supervise(gctx, rcfg, obs.started) })
+	rd.run(gctx, g, log)
 	g.Go(func() error { return c.serveMetrics(gctx, obs) })
 	return g.Wait()
 }
@@ -228,6 +235,7 @@ func runWorker(ctx context.Context, args []string) error {
 	c.cacheFlags()
 	c.workerFlags()
 	c.serviceFlags()
+	c.serveFlags()
 	if err := c.parse(args); err != nil {
 		return err
 	}
@@ -244,12 +252,18 @@ func runWorker(ctx context.Context, args []string) error {
 	if db != nil {
 		defer db.Close()
 	}
+	rd, err := c.newReads(log, "")
+	if err != nil {
+		return err
+	}
 	log.Info("worker running", "cache", c.cachePath(), "worker", c.workerName)
 	obs := newObserved()
 	rcfg := c.rebuildConfig(n, db, log)
 	obs.workers(&rcfg)
+	rd.attach(&rcfg)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return rebuild.Supervise(gctx, rcfg, obs.started) })
+	rd.run(gctx, g, log)
 	g.Go(func() error { return c.serveMetrics(gctx, obs) })
 	return g.Wait()
 }
@@ -296,5 +310,21 @@ func (c *common) runOnce(ctx context.Context, cf *changefeed.Changefeed, n *nats
 	if err != nil {
 		return &exitError{2, err}
 	}
-	return catchUpOnce(ctx, cf, w, log)
+	if err := catchUpOnce(ctx, cf, w, log); err != nil {
+		return err
+	}
+	c.printNext()
+	return nil
+}
+
+// printNext names the commands a newcomer tries after the first sync.
+func (c *common) printNext() {
+	dd := ""
+	if c.dataDir != "./memsync-data" {
+		dd = " --data-dir " + c.dataDir
+	}
+	fmt.Printf("next (the binary: go build -o memsync ./cmd/memsync):\n"+
+		"  memsync recent%[1]s                                   # the most recent cached episodes\n"+
+		"  memsync search%[1]s \"flaky integration tests\" --explain  # hybrid search with each score component\n"+
+		"  memsync run%[1]s                                      # keep following Turso and serve agents (memsync mcp)\n", dd)
 }

@@ -147,6 +147,9 @@ func runStatus(ctx context.Context, args []string) error {
 	}
 	log := c.logger()
 	var n *natsConn // one connection serves the live form and the dead-letter count
+	if c.natsURL == "" {
+		c.natsURL = c.discoveredNATS()
+	}
 	if c.natsURL != "" {
 		var err error
 		if n, err = c.connectNATS(log, false); err != nil {

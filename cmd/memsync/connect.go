@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/internal/serve"
 	"github.com/memsync/memsync/internal/turso"
 )
 
@@ -37,6 +38,7 @@ func (c *common) openTursoLazy(ctx context.Context) (*turso.DB, error) {
 // natsConn connects to --nats; with embed and no --nats it starts an
 // embedded JetStream server with its store in <data-dir>/nats.
 type natsConn struct {
+	url     string // the server's URL (the embedded one's too)
 	nc      *nats.Conn
 	js      jetstream.JetStream
 	srv     *server.Server
@@ -58,10 +60,12 @@ func (c *common) connectNATS(log *slog.Logger, embed bool) (*natsConn, error) {
 		}),
 		nats.ReconnectHandler(func(*nats.Conn) { log.Info("NATS reconnected") }),
 		nats.ErrorHandler(onceErrors(log))}
-	if url == "" {
-		if !embed {
-			return nil, &exitError{2, fmt.Errorf("--nats (or NATS_URL) is required")}
+	if url == "" && !embed {
+		if url = c.discoveredNATS(); url == "" {
+			return nil, &exitError{2, fmt.Errorf("--nats (or NATS_URL) is required: no `memsync run` with an embedded NATS serves %s", c.dataDir)}
 		}
+	}
+	if url == "" {
 		srv, err := startEmbedded(filepath.Join(c.dataDir, "nats"), "127.0.0.1", -1)
 		if err != nil {
 			return nil, err
@@ -69,8 +73,14 @@ func (c *common) connectNATS(log *slog.Logger, embed bool) (*natsConn, error) {
 		out.srv = srv
 		opts = append(opts, nats.InProcessServer(srv))
 		url = srv.ClientURL()
-		log.Info("embedded NATS JetStream started", "store", filepath.Join(c.dataDir, "nats"))
+		log.Info("embedded NATS JetStream started", "store", filepath.Join(c.dataDir, "nats"), "url", url)
+		if remove, err := serve.WriteNATS(c.dataDir, url); err != nil {
+			log.Warn("embedded NATS not made discoverable", "error", err)
+		} else {
+			out.onClose(remove)
+		}
 	}
+	out.url = url
 	auth, err := c.natsAuth()
 	if err != nil {
 		out.close()
@@ -85,6 +95,16 @@ func (c *common) connectNATS(log *slog.Logger, embed bool) (*natsConn, error) {
 	out.nc = nc
 	out.js, err = jetstream.New(nc)
 	return out, err
+}
+
+// discoveredNATS is the URL of the NATS server a running `memsync run`
+// embeds for this data dir ("" when none runs).
+func (c *common) discoveredNATS() string {
+	url, err := serve.DiscoverNATS(c.dataDir)
+	if err != nil {
+		return ""
+	}
+	return url
 }
 
 func (n *natsConn) close() {

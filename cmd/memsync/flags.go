@@ -49,6 +49,13 @@ type common struct {
 	replicas       int
 	staleVersions  uint64
 	staleAfter     time.Duration
+	serveSocket    string
+	serveAddr      string
+	serveToken     string
+	serveTokenFile string
+	noServe        bool
+	maxArgs        int      // positional arguments the command takes
+	args           []string // the positional arguments given
 }
 
 // conventional environment variables honoured besides MEMSYNC_<FLAG>.
@@ -128,16 +135,37 @@ func (c *common) parse(args []string) error {
 	if envErr != nil {
 		return &exitError{2, envErr}
 	}
-	if err := c.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
-		}
-		return &exitError{2, nil}
+	pos, err := c.parseInterleaved(args)
+	if err != nil {
+		return err
 	}
-	if c.fs.NArg() > 0 {
-		return &exitError{2, fmt.Errorf("unexpected arguments: %v", c.fs.Args())}
+	if len(pos) > c.maxArgs {
+		return &exitError{2, fmt.Errorf("unexpected arguments: %v", pos[c.maxArgs:])}
 	}
+	c.args = pos
 	return c.check()
+}
+
+// parseInterleaved parses flags given before, between and after the
+// positional arguments (`search "flaky tests" --domain web-api`).
+func (c *common) parseInterleaved(args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := c.fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp
+			}
+			return nil, &exitError{2, nil}
+		}
+		rest := c.fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
 }
 
 func lookupEnv(flagName string) (string, bool) {
@@ -153,6 +181,9 @@ func lookupEnv(flagName string) (string, bool) {
 
 func (c *common) check() error {
 	if err := c.readTokenFile(); err != nil {
+		return &exitError{2, err}
+	}
+	if err := c.readServeTokenFile(); err != nil {
 		return &exitError{2, err}
 	}
 	if (c.natsCert == "") != (c.natsKey == "") {
@@ -191,5 +222,21 @@ func (c *common) readTokenFile() error {
 		return fmt.Errorf("--turso-token-file: %v", err)
 	}
 	c.tursoToken = strings.TrimSpace(string(b))
+	return nil
+}
+
+// readServeTokenFile loads --serve-token-file.
+func (c *common) readServeTokenFile() error {
+	if c.serveTokenFile == "" {
+		return nil
+	}
+	b, err := os.ReadFile(c.serveTokenFile)
+	if err != nil {
+		return fmt.Errorf("--serve-token-file: %v", err)
+	}
+	c.serveToken = strings.TrimSpace(string(b))
+	if c.serveToken == "" {
+		return fmt.Errorf("--serve-token-file %s is empty", c.serveTokenFile)
+	}
 	return nil
 }

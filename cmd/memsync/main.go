@@ -29,6 +29,10 @@ var commands = map[string]command{
 	"trigger":    {"publish a sync.trigger request (--mode, --target) and print the replies", runTrigger},
 	"consumer":   {"pause or resume a worker's consumer (consumer pause|resume --worker NAME)", runConsumer},
 	"dlq":        {"list or retry dead letters (dlq list | dlq retry --seq N|--all)", runDLQ},
+	"get":        {"print one cached entity: get episode|pattern|embedding ID (exit 1 when not cached)", runGet},
+	"recent":     {"the most recent cached episodes (--limit, --domain, --task-type, --language, --since)", runRecent},
+	"search":     {"keyword, vector or hybrid search of the cache (TEXT, --similar-to ID, --vector, --explain)", runSearch},
+	"mcp":        {"an MCP server on stdio for agents (claude mcp add memsync -- memsync mcp)", runMCP},
 	"rebuild":    {"full rebuild of a cache (--from turso|stream); the old cache is kept aside", runRebuild},
 }
 

@@ -39,6 +39,10 @@ func TestImportDirection(t *testing.T) {
 	if d := deps(t, mod+"protocol"); len(d) != 0 {
 		t.Errorf("protocol must import only the standard library, imports %v", d)
 	}
+	// retrieval is pure computation over protocol rows: no storage, no network
+	if d := deps(t, mod+"internal/retrieval"); len(d) != 1 || d[0] != mod+"protocol" {
+		t.Errorf("internal/retrieval must import only the standard library and protocol, imports %v", d)
+	}
 	rules := []struct {
 		pkg        string
 		forbidden  []string
@@ -46,6 +50,11 @@ func TestImportDirection(t *testing.T) {
 	}{
 		{"cachestore", []string{"github.com/nats-io/"}, true},
 		{"worker", []string{mod + "changefeed"}, true},
+		// the read side never needs the network to answer (invariant 7)
+		{"internal/query", []string{"github.com/nats-io/", mod + "worker", mod + "changefeed", mod + "internal/turso"}, true},
+		{"internal/serve", []string{"github.com/nats-io/", mod + "cachestore", mod + "internal/retrieval"}, false},
+		{"internal/serve", []string{"github.com/nats-io/"}, true},
+		{"internal/mcpserver", []string{"github.com/nats-io/", mod + "cachestore", mod + "internal/retrieval", mod + "internal/serve"}, false},
 	}
 	for _, r := range rules {
 		var list []string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/memsync/memsync/internal/query"
 	"log/slog"
 	"os"
 	"time"
@@ -33,8 +34,18 @@ type Config struct {
 	// not listen).
 	TriggerSubject string
 	// OnRebuild, when set, is told about every completed rebuild (metrics).
-	OnRebuild  func(reason string)
+	OnRebuild func(reason string)
+	// Serve, when set, is given every cache the supervisor opens (with a
+	// retrieval index that follows it) and takes it back before the cache
+	// is closed or swapped; Detach waits for requests in flight.
+	Serve      Server
 	beforeSwap func()
+}
+
+// Server is what the supervisor needs from the read side (query.Local).
+type Server interface {
+	Attach(*query.Cache)
+	Detach()
 }
 
 func (c *Config) log() *slog.Logger {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/internal/ops"
+	"github.com/memsync/memsync/internal/query"
 	"github.com/memsync/memsync/worker"
 )
 
@@ -101,14 +102,20 @@ func (s *supervisor) loop(ctx context.Context) error {
 }
 
 func (s *supervisor) runOnce(ctx context.Context) error {
-	store, err := cachestore.Open(s.cfg.Dir, &s.cfg.Options)
+	cache, err := s.open()
 	if err != nil {
 		return err
 	}
+	store := cache.Store
 	defer store.Close()
 	w, err := worker.New(store, s.cfg.JS, worker.WithOptions(s.cfg.Worker))
 	if err != nil {
 		return err
+	}
+	if s.cfg.Serve != nil {
+		cache.Health = healthOf(w)
+		s.cfg.Serve.Attach(cache)
+		defer s.cfg.Serve.Detach() // before store.Close: waits for requests in flight
 	}
 	s.store.Store(store)
 	s.worker.Store(w)
@@ -130,6 +137,31 @@ func (s *supervisor) runOnce(ctx context.Context) error {
 		return cause
 	}
 	return err
+}
+
+// open opens the cache, with a retrieval index when it is served.
+func (s *supervisor) open() (*query.Cache, error) {
+	if s.cfg.Serve == nil {
+		store, err := cachestore.Open(s.cfg.Dir, &s.cfg.Options)
+		if err != nil {
+			return nil, err
+		}
+		return &query.Cache{Store: store}, nil
+	}
+	c, err := query.OpenIndexed(s.cfg.Dir, s.cfg.Options)
+	if err == nil {
+		s.cfg.log().Info("retrieval index built", "dir", s.cfg.Dir, "took", c.BuildTime.Round(time.Millisecond),
+			"episodes", c.Index.Stats().Episodes, "approx_bytes", c.Index.Stats().ApproxBytes)
+	}
+	return c, err
+}
+
+// healthOf adapts the worker's health for the read side's freshness.
+func healthOf(w *worker.Worker) func() query.Health {
+	return func() query.Health {
+		h := w.Health()
+		return query.Health{Head: h.Head, Lag: h.Lag, Stale: h.Stale, Reason: h.StaleReason}
+	}
 }
 
 // watchRequests stops the run when an operator request needs the directory.

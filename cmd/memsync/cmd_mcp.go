@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"runtime/debug"
+
+	"github.com/memsync/memsync/internal/mcpserver"
+)
+
+// runMCP serves the cache's read API as MCP tools on stdin/stdout: through
+// the running worker's endpoint, or on the cache opened read-only when no
+// worker runs. Logs go to stderr; stdout carries only the protocol.
+func runMCP(ctx context.Context, args []string) error {
+	c := newFlags("mcp")
+	c.readFlags()
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	log := c.logger() // stderr: stdout carries only the protocol
+	svc, closeFn, err := c.reader(true)
+	if err != nil {
+		return readExit(err)
+	}
+	defer closeFn()
+	log.Debug("MCP server on stdio", "worker", c.workerName)
+	return mcpserver.RunStdio(ctx, svc, &mcpserver.Options{Version: version(), Logger: log.With("component", "mcp")})
+}
+
+// version is the module version the binary was built from.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/internal/query"
+	"github.com/memsync/memsync/internal/retrieval"
+	"github.com/memsync/memsync/internal/serve"
+)
+
+// readFlags are the flags of the read commands (get, recent, search, mcp):
+// which cache to read and how to reach the process serving it.
+func (c *common) readFlags() {
+	c.fs.StringVar(&c.workerName, "worker", "default", "worker whose cache to read; its cache is <data-dir>/cache/<NAME> unless --cache")
+	c.fs.StringVar(&c.cacheDir, "cache", "", "cache directory (default <data-dir>/cache/<worker>)")
+	c.fs.StringVar(&c.serveSocket, "socket", "", "unix socket of the serving worker (default: found through <data-dir>/serve)")
+	c.fs.StringVar(&c.serveAddr, "serve-addr", "", "reach the serving worker on this TCP address instead of its socket")
+	c.fs.StringVar(&c.serveToken, "serve-token", "", "bearer token for --serve-addr (env MEMSYNC_SERVE_TOKEN; never logged)")
+	c.fs.StringVar(&c.serveTokenFile, "serve-token-file", "", "file holding the bearer token for --serve-addr")
+}
+
+// reader returns the read API of the cache: the running worker's endpoint
+// when a process serves it, otherwise the cache itself opened read-only
+// (its retrieval index built in memory when withIndex). close releases it.
+func (c *common) reader(withIndex bool) (svc query.Service, closeFn func(), err error) {
+	if c.serveAddr != "" || c.serveSocket != "" {
+		return serve.Dial(c.serveSocket, &serve.ClientOptions{Addr: c.serveAddr, Token: c.serveToken}), func() {}, nil
+	}
+	info, err := serve.Discover(c.dataDir, c.workerName)
+	if err == nil {
+		return serve.Dial(info.Socket, nil), func() {}, nil
+	}
+	if !errors.Is(err, serve.ErrNoServer) && !errors.Is(err, serve.ErrStale) {
+		return nil, nil, err
+	}
+	return c.openLocal(withIndex)
+}
+
+// openLocal opens the cache read-only for one command.
+func (c *common) openLocal(withIndex bool) (query.Service, func(), error) {
+	dir := c.cachePath()
+	if _, err := os.Stat(dir); err != nil {
+		return nil, nil, fmt.Errorf("no cache at %s and no worker serving it (start `memsync run` first)", dir)
+	}
+	opts := cachestore.Options{ReadOnly: true, SkipVerify: true}
+	var cache *query.Cache
+	var err error
+	if withIndex {
+		cache, err = query.OpenIndexed(dir, opts)
+	} else {
+		var store *cachestore.Store
+		if store, err = cachestore.Open(dir, &opts); err == nil {
+			cache = &query.Cache{Store: store, Index: retrieval.New(nil)}
+		}
+	}
+	if errors.Is(err, cachestore.ErrLocked) {
+		return nil, nil, fmt.Errorf("%w; that process does not serve reads (was it started with --no-serve?)", err)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	local := query.NewLocal(&query.LocalOptions{Worker: c.workerName})
+	local.Attach(cache)
+	return local, func() { local.Detach(); cache.Store.Close() }, nil
+}
+
+// readExit maps a read error to the CLI's exit codes: 1 for an id that is
+// not in the cache, 2 for everything else (bad input, no cache, ...).
+func readExit(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	if errors.Is(err, query.ErrNotFound) {
+		return &exitError{1, err}
+	}
+	return &exitError{2, err}
+}
+
+// withReader runs fn against the cache's read API.
+func (c *common) withReader(ctx context.Context, withIndex bool, fn func(query.Service) error) error {
+	svc, closeFn, err := c.reader(withIndex)
+	if err != nil {
+		return readExit(err)
+	}
+	defer closeFn()
+	// A worker that is starting or swapping its cache answers "being
+	// replaced": wait for it a little rather than fail the agent's read.
+	deadline := time.Now().Add(unavailableWait)
+	for {
+		err = fn(svc)
+		if !errors.Is(err, query.ErrUnavailable) || time.Now().After(deadline) {
+			return readExit(err)
+		}
+		select {
+		case <-ctx.Done():
+			return readExit(ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// unavailableWait bounds how long a read command waits for a worker that
+// is opening or replacing its cache.
+const unavailableWait = 10 * time.Second

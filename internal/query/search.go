@@ -1,0 +1,141 @@
+package query
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/internal/retrieval"
+	"github.com/memsync/memsync/protocol"
+)
+
+// Search runs a keyword, vector or hybrid search over the attached cache's
+// index; hits carry their rows, read from the request's snapshot.
+func (l *Local) Search(ctx context.Context, r SearchRequest) (*SearchResponse, error) {
+	if err := checkSearch(r); err != nil {
+		return nil, err
+	}
+	var out *SearchResponse
+	err := l.use(ctx, func(c *Cache, v *cachestore.View, f Freshness) error {
+		q, err := l.toQuery(c, v, r)
+		if err != nil {
+			return err
+		}
+		hits, err := c.Index.Search(q)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrBadRequest, err)
+		}
+		out = &SearchResponse{Hits: []Hit{}, Mode: string(modeOf(q)), Freshness: f}
+		return out.fill(v, hits)
+	})
+	return out, err
+}
+
+func checkSearch(r SearchRequest) error {
+	if r.Kind != "" {
+		if err := checkKind(r.Kind, false); err != nil {
+			return err
+		}
+	}
+	switch r.Mode {
+	case "", "hybrid", "keyword", "vector":
+	default:
+		return badRequest("unknown mode %q (want hybrid, keyword or vector)", r.Mode)
+	}
+	if r.SimilarTo != "" && len(r.Vector) > 0 {
+		return badRequest("give either a vector or similar_to, not both")
+	}
+	if r.Text == "" && r.SimilarTo == "" && len(r.Vector) == 0 {
+		return badRequest("nothing to search for: give text, a vector or similar_to")
+	}
+	for i, x := range r.Vector {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return badRequest("vector component %d is %v", i, x)
+		}
+	}
+	_, err := checkLimit(r.Limit, DefaultLimit, MaxLimit)
+	return err
+}
+
+// modeOf is the mode a query runs in: hybrid when text and a vector are
+// both given, otherwise the one given.
+func modeOf(q retrieval.Query) retrieval.Mode {
+	if q.Mode != "" {
+		return q.Mode
+	}
+	if q.Text != "" && len(q.Vector) > 0 {
+		return retrieval.Mode("hybrid")
+	}
+	if q.Text != "" {
+		return retrieval.Mode("keyword")
+	}
+	return retrieval.Mode("vector")
+}
+
+func (l *Local) toQuery(c *Cache, v *cachestore.View, r SearchRequest) (retrieval.Query, error) {
+	limit, _ := checkLimit(r.Limit, DefaultLimit, MaxLimit)
+	q := retrieval.Query{Text: r.Text, Vector: r.Vector, Model: r.Model, Kind: r.Kind, Mode: retrieval.Mode(r.Mode),
+		Limit: limit, Now: l.now(), Filter: retrieval.Filter{Domain: r.Domain, TaskType: r.TaskType, Language: r.Language, Since: r.Since}}
+	if r.SimilarTo != "" {
+		vec, model, ref, err := similarTo(c, v, r.SimilarTo)
+		if err != nil {
+			return q, err
+		}
+		q.Vector, q.Exclude = vec, ref
+		if q.Model == "" {
+			q.Model = model
+		}
+	}
+	q.Mode = modeOf(q)
+	return q, nil
+}
+
+// similarTo finds the query vector for an entity id: an episode's or a
+// pattern's own embedding, or the embedding with that id; the entity (or
+// the embedding's owner) is left out of the hits.
+func similarTo(c *Cache, v *cachestore.View, id string) ([]float32, string, *retrieval.Ref, error) {
+	for _, k := range []protocol.Entity{protocol.EntityEpisode, protocol.EntityPattern} {
+		if vec, model, ok := c.Index.Vector(k, id); ok {
+			return vec, model, &retrieval.Ref{Kind: k, ID: id}, nil
+		}
+	}
+	data, _, err := v.Data(protocol.EntityEmbedding, id)
+	if errors.Is(err, cachestore.ErrNotFound) {
+		return nil, "", nil, fmt.Errorf("%w: no cached embedding for %q (an episode, pattern or embedding id)", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, "", nil, err
+	}
+	e, err := protocol.DecodeEmbedding(data)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("%w: %v", cachestore.ErrCorrupt, err)
+	}
+	vec, err := protocol.DecodeVector(e.Vector)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("%w: %v", cachestore.ErrCorrupt, err)
+	}
+	return vec, e.Model, &retrieval.Ref{Kind: protocol.Entity(e.ItemType), ID: e.ItemID}, nil
+}
+
+// fill reads each hit's row from the snapshot; a hit the snapshot does not
+// hold (the index follows commits a moment later) is left out.
+func (out *SearchResponse) fill(v *cachestore.View, hits []retrieval.Hit) error {
+	for _, h := range hits {
+		data, _, err := v.Data(h.Kind, h.ID)
+		if errors.Is(err, cachestore.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		hit := Hit{Kind: h.Kind, ID: h.ID, Score: h.Score, Scores: Scores{Keyword: h.Scores.Keyword, Vector: h.Scores.Vector,
+			KeywordRank: h.Scores.KeywordRank, VectorRank: h.Scores.VectorRank, Relevance: h.Scores.Relevance,
+			Recency: h.Scores.Recency, Reward: h.Scores.Reward, Context: h.Scores.Context}}
+		hit.Set(h.Kind, json.RawMessage(data))
+		out.Hits = append(out.Hits, hit)
+	}
+	return nil
+}
