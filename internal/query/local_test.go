@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
+	"os"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -19,7 +21,12 @@ import (
 )
 
 // pebble leaves its disk-health ticker running briefly after Close.
+// Benchmarks keep their corpora open until the process exits.
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+		os.Exit(m.Run())
+	}
 	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/cockroachdb/pebble/v2/vfs.(*diskHealthCheckingFS).startTickerLocked.func1"))
 }
 
