@@ -1,5 +1,7 @@
 package cachestore
 
+import "time"
+
 // DefaultMaxEpisodes is the default episode window.
 const DefaultMaxEpisodes = 1000
 
@@ -22,6 +24,11 @@ type Options struct {
 	// file, and Apply and the other writes fail with ErrReadOnly. Pebble
 	// still takes the directory lock for as long as the store is open.
 	ReadOnly bool
+	// LockWait is how long Open waits for a directory locked by another
+	// process before it fails with ErrLocked (0: fail at once). A worker
+	// waits so that a read command holding the cache for a moment does not
+	// stop it from starting.
+	LockWait time.Duration
 	// OnCommit, when set, is called after every committed Apply with the
 	// data changes it made, in the applying goroutine, before Apply
 	// returns (the retrieval indexes follow the cache this way).

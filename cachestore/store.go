@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // Store is an open cache directory.
 type Store struct {
 	dir   string
 	db    *pebble.DB
+	lock  *pebble.Lock // the directory lock, released after db closes
 	opts  Options
 	mu    sync.RWMutex // guards state
 	state State
@@ -41,22 +43,18 @@ func Open(dir string, opts *Options) (*Store, error) {
 	}
 	// Pebble's default reaction to on-disk corruption is Logger.Fatalf; a
 	// cache must instead report ErrCorrupt so the worker can rebuild it.
-	listener := &pebble.EventListener{DataCorruption: func(pebble.DataCorruptionInfo) {}}
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, EventListener: listener, ReadOnly: opts.ReadOnly})
-	if errors.Is(err, pebble.ErrDBDoesNotExist) {
-		return nil, fmt.Errorf("%w in %s (has a worker run on it yet?)", ErrNoCache, dir)
-	}
+	db, lock, err := openPebble(dir, opts)
 	if err != nil {
-		return nil, classifyOpenError(dir, err)
+		return nil, err
 	}
-	s := &Store{dir: dir, db: db, opts: *opts}
+	s := &Store{dir: dir, db: db, lock: lock, opts: *opts}
 	if err := s.load(); err != nil {
-		db.Close()
+		s.closePebble()
 		return nil, err
 	}
 	if !opts.SkipVerify {
 		if err := s.verify(); err != nil {
-			db.Close()
+			s.closePebble()
 			return nil, err
 		}
 	}
@@ -82,6 +80,47 @@ func (s *Store) acquireWrite() (release func(), err error) {
 		return nil, ErrReadOnly
 	}
 	return s.acquire()
+}
+
+// openPebble opens the directory, waiting up to opts.LockWait for a lock
+// held by another process (a read command holds it for milliseconds). The
+// lock is taken before Pebble opens, so waiting costs no failed Opens.
+func openPebble(dir string, opts *Options) (*pebble.DB, *pebble.Lock, error) {
+	if _, err := os.Stat(dir); err != nil && opts.ReadOnly {
+		return nil, nil, fmt.Errorf("%w in %s (has a worker run on it yet?)", ErrNoCache, dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("cachestore: open %s: %w", dir, err)
+	}
+	lock, err := lockDir(dir, opts.LockWait)
+	if err != nil {
+		return nil, nil, err
+	}
+	listener := &pebble.EventListener{DataCorruption: func(pebble.DataCorruptionInfo) {}}
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, EventListener: listener, ReadOnly: opts.ReadOnly, Lock: lock})
+	if err != nil {
+		lock.Close()
+		if errors.Is(err, pebble.ErrDBDoesNotExist) {
+			return nil, nil, fmt.Errorf("%w in %s (has a worker run on it yet?)", ErrNoCache, dir)
+		}
+		return nil, nil, classifyOpenError(dir, err)
+	}
+	return db, lock, nil
+}
+
+func lockDir(dir string, wait time.Duration) (*pebble.Lock, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		lock, err := pebble.LockDirectory(dir, vfs.Default)
+		if err == nil {
+			return lock, nil
+		}
+		err = classifyOpenError(dir, err)
+		if !errors.Is(err, ErrLocked) || time.Now().After(deadline) {
+			return nil, err
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 }
 
 func classifyOpenError(dir string, err error) error {
@@ -248,7 +287,13 @@ func (s *Store) Close() error {
 	if !s.opts.ReadOnly {
 		_ = os.Remove(filepath.Join(s.dir, ownerFile))
 	}
-	return wrapErr(s.db.Close())
+	return s.closePebble()
+}
+
+func (s *Store) closePebble() error {
+	err := wrapErr(s.db.Close())
+	s.lock.Close()
+	return err
 }
 
 type quietLogger struct{}

@@ -167,3 +167,28 @@ func TestOnCommitMirrorsData(t *testing.T) {
 		t.Fatalf("mirror from OnCommit (%d entities) differs from the cache (%d)", len(mirror), len(got))
 	}
 }
+
+// A worker waits LockWait for a directory a read command holds briefly;
+// without LockWait the lock error is immediate.
+func TestLockWait(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, &Options{MaxEpisodes: DefaultMaxEpisodes}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open without LockWait: %v, want ErrLocked", err)
+	}
+	released := make(chan struct{})
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		s.Close()
+		close(released)
+	}()
+	s2, err := Open(dir, &Options{MaxEpisodes: DefaultMaxEpisodes, LockWait: time.Minute})
+	if err != nil {
+		t.Fatalf("open with LockWait while the holder lets go: %v", err)
+	}
+	<-released
+	s2.Close()
+}

@@ -318,3 +318,38 @@ func TestReadsWhileNetworkIsDown(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+// A worker killed with SIGKILL leaves its discovery file behind: the read
+// commands detect it as stale (dead pid), do not trust it, and answer from
+// the cache opened read-only; a new worker serves again.
+func TestStaleDiscoveryAfterKill(t *testing.T) {
+	dir := t.TempDir()
+	memsync(t, nil, "seed", "--data-dir="+dir, "--episodes=40", "--seed=8").want(t, 0)
+	memsync(t, nil, "run", "--once", "--data-dir="+dir).want(t, 0)
+	d := "--data-dir=" + dir
+	w, _ := startMemsync(t, "worker", d, "--nats=nats://127.0.0.1:1")
+	var rr query.RecentResponse
+	eventually(t, 30*time.Second, "the worker to serve", func() bool {
+		r := memsync(t, nil, "recent", "--json", d)
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &rr) == nil && rr.Freshness.ServedBy == "worker"
+	})
+	if err := w.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	w.Wait()
+	if _, err := os.Stat(filepath.Join(dir, "serve", "default.json")); err != nil {
+		t.Fatalf("SIGKILL should leave the discovery file behind: %v", err)
+	}
+	readJSON(t, &rr, 0, "recent", d)
+	if rr.Freshness.ServedBy != "cache" || len(rr.Episodes) != 10 {
+		t.Fatalf("after SIGKILL: served by %q, %d episodes", rr.Freshness.ServedBy, len(rr.Episodes))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "serve", "default.json")); !os.IsNotExist(err) {
+		t.Fatalf("the stale discovery file was not removed: %v", err)
+	}
+	startMemsync(t, "worker", d, "--nats=nats://127.0.0.1:1")
+	eventually(t, 30*time.Second, "a new worker to serve", func() bool {
+		r := memsync(t, nil, "recent", "--json", d)
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &rr) == nil && rr.Freshness.ServedBy == "worker"
+	})
+}

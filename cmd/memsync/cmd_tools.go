@@ -60,6 +60,7 @@ func (c *common) openExistingCache() (*cachestore.Store, error) {
 	// Skip the full integrity scan: status should be cheap, and validation
 	// reads every entry anyway (a checksum error surfaces as ErrCorrupt).
 	o.SkipVerify = true
+	o.LockWait = 0 // a worker holds it for good: say so at once
 	return cachestore.Open(dir, o)
 }
 

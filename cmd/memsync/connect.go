@@ -142,9 +142,15 @@ func startServer(opts *server.Options) (*server.Server, error) {
 	return srv, nil
 }
 
+// storeOptions are the options of a cache this command writes; it waits a
+// moment for a read command that holds the cache briefly.
 func (c *common) storeOptions() *cachestore.Options {
-	return &cachestore.Options{MaxEpisodes: c.maxEpisodes, NoPatterns: c.noPatterns, NoEmbeddings: c.noEmbeddings}
+	return &cachestore.Options{MaxEpisodes: c.maxEpisodes, NoPatterns: c.noPatterns, NoEmbeddings: c.noEmbeddings, LockWait: lockWait}
 }
+
+// lockWait covers a read command's read-only open (milliseconds, seconds
+// for a search that builds the index of a large cache).
+const lockWait = 5 * time.Second
 
 func (c *common) openCache() (*cachestore.Store, error) {
 	dir := c.cachePath()

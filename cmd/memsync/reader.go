@@ -38,7 +38,19 @@ func (c *common) reader(withIndex bool) (svc query.Service, closeFn func(), err 
 	if !errors.Is(err, serve.ErrNoServer) && !errors.Is(err, serve.ErrStale) {
 		return nil, nil, err
 	}
-	return c.openLocal(withIndex)
+	svc, closeFn, err = c.openLocal(withIndex)
+	// A worker that is starting holds the cache before it serves it.
+	for deadline := time.Now().Add(unavailableWait); errors.Is(err, cachestore.ErrLocked) && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		if info, derr := serve.Discover(c.dataDir, c.workerName); derr == nil {
+			return serve.Dial(info.Socket, nil), func() {}, nil
+		}
+		svc, closeFn, err = c.openLocal(withIndex)
+	}
+	if errors.Is(err, cachestore.ErrLocked) {
+		err = fmt.Errorf("%w; that process does not serve reads (was it started with --no-serve?)", err)
+	}
+	return svc, closeFn, err
 }
 
 // openLocal opens the cache read-only for one command.
@@ -57,9 +69,6 @@ func (c *common) openLocal(withIndex bool) (query.Service, func(), error) {
 		if store, err = cachestore.Open(dir, &opts); err == nil {
 			cache = &query.Cache{Store: store, Index: retrieval.New(nil)}
 		}
-	}
-	if errors.Is(err, cachestore.ErrLocked) {
-		return nil, nil, fmt.Errorf("%w; that process does not serve reads (was it started with --no-serve?)", err)
 	}
 	if err != nil {
 		return nil, nil, err
