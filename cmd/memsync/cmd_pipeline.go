@@ -80,7 +80,7 @@ func runRun(ctx context.Context, args []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	c.goChangefeed(gctx, g, n, cf, log)
 	g.Go(func() error { return rebuild.Supervise(gctx, rcfg, obs.started) })
-	rd.run(gctx, g, log)
+	rd.run(gctx, g)
 	g.Go(func() error { return c.serveMetrics(gctx, obs) })
 	return g.Wait()
 }
@@ -263,7 +263,7 @@ func runWorker(ctx context.Context, args []string) error {
 	rd.attach(&rcfg)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return rebuild.Supervise(gctx, rcfg, obs.started) })
-	rd.run(gctx, g, log)
+	rd.run(gctx, g)
 	g.Go(func() error { return c.serveMetrics(gctx, obs) })
 	return g.Wait()
 }

@@ -29,11 +29,11 @@ func (c *common) readFlags() {
 // (its retrieval index built in memory when withIndex). close releases it.
 func (c *common) reader(withIndex bool) (svc query.Service, closeFn func(), err error) {
 	if c.serveAddr != "" || c.serveSocket != "" {
-		return serve.Dial(c.serveSocket, &serve.ClientOptions{Addr: c.serveAddr, Token: c.serveToken}), func() {}, nil
+		return dialed(serve.Dial(c.serveSocket, &serve.ClientOptions{Addr: c.serveAddr, Token: c.serveToken}))
 	}
 	info, err := serve.Discover(c.dataDir, c.workerName)
 	if err == nil {
-		return serve.Dial(info.Socket, nil), func() {}, nil
+		return dialed(serve.Dial(info.Socket, nil))
 	}
 	if !errors.Is(err, serve.ErrNoServer) && !errors.Is(err, serve.ErrStale) {
 		return nil, nil, err
@@ -43,7 +43,7 @@ func (c *common) reader(withIndex bool) (svc query.Service, closeFn func(), err 
 	for deadline := time.Now().Add(unavailableWait); errors.Is(err, cachestore.ErrLocked) && time.Now().Before(deadline); {
 		time.Sleep(100 * time.Millisecond)
 		if info, derr := serve.Discover(c.dataDir, c.workerName); derr == nil {
-			return serve.Dial(info.Socket, nil), func() {}, nil
+			return dialed(serve.Dial(info.Socket, nil))
 		}
 		svc, closeFn, err = c.openLocal(withIndex)
 	}
@@ -51,6 +51,10 @@ func (c *common) reader(withIndex bool) (svc query.Service, closeFn func(), err 
 		err = fmt.Errorf("%w; that process does not serve reads (was it started with --no-serve?)", err)
 	}
 	return svc, closeFn, err
+}
+
+func dialed(cl *serve.Client) (query.Service, func(), error) {
+	return cl, func() { cl.Close() }, nil
 }
 
 // openLocal opens the cache read-only for one command.

@@ -54,17 +54,9 @@ func (r *reads) attach(cfg *rebuild.Config) {
 }
 
 // run serves until ctx is done.
-func (r *reads) run(ctx context.Context, g *errgroup.Group, log *slog.Logger) {
+func (r *reads) run(ctx context.Context, g *errgroup.Group) {
 	if r == nil {
 		return
 	}
-	g.Go(func() error { return r.srv.Run(ctx) })
-	g.Go(func() error {
-		select {
-		case <-r.srv.Ready():
-			log.Info("serving the cache to agents", "socket", r.srv.Socket(), "addr", r.srv.Addr())
-		case <-ctx.Done():
-		}
-		return nil
-	})
+	g.Go(func() error { return r.srv.Run(ctx) }) // logs where it listens
 }

@@ -177,7 +177,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return fmt.Errorf("serve: encoding the %s request: %w", path, err)
+			return fmt.Errorf("%w: encoding the %s request: %v", query.ErrBadRequest, path, err)
 		}
 		rd = bytes.NewReader(b)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http/httptrace"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -189,5 +190,27 @@ func TestResponseErrorNotJSON(t *testing.T) {
 	}
 	if err := responseError(401, []byte(`{"error":"missing or wrong bearer token","code":"unauthorized"}`)); !errors.Is(err, ErrUnauthorized) || err.Error() != ErrUnauthorized.Error() {
 		t.Errorf("401: %q", err)
+	}
+}
+
+// Requests reuse one kept-alive connection.
+func TestClientKeepAlive(t *testing.T) {
+	sock := SocketPath(t.TempDir(), "w")
+	startServer(t, &fakeService{}, &Options{Socket: sock})
+	c := dialTest(t, sock, nil)
+	var reused []bool
+	ctx := httptrace.WithClientTrace(t.Context(), &httptrace.ClientTrace{
+		GotConn: func(i httptrace.GotConnInfo) { reused = append(reused, i.Reused) },
+	})
+	for range 3 {
+		if _, err := c.Get(ctx, query.GetRequest{Kind: "episode", ID: "e1"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Search(ctx, query.SearchRequest{Text: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []bool{false, true, true, true, true, true}; !reflect.DeepEqual(reused, want) {
+		t.Errorf("connection reuse %v, want %v", reused, want)
 	}
 }

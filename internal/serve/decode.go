@@ -2,10 +2,12 @@ package serve
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/memsync/memsync/internal/query"
 	"github.com/memsync/memsync/protocol"
@@ -14,7 +16,7 @@ import (
 // The decoders below turn a request's path values and query parameters into
 // query requests. They are pure (no I/O), reject what they cannot read with
 // an error wrapping query.ErrBadRequest that names the parameter, and are
-// fuzzed (fuzz_test.go).
+// fuzzed (fuzz_test.go). Text must be valid UTF-8, as in the JSON form.
 
 // ParseGet reads GET /v1/get/{kind}/{id...}.
 func ParseGet(kind, id string) (query.GetRequest, error) {
@@ -24,6 +26,9 @@ func ParseGet(kind, id string) (query.GetRequest, error) {
 	}
 	if id == "" {
 		return query.GetRequest{}, badRequest("missing id: want /v1/get/%s/{id} (path-escaped)", k)
+	}
+	if !utf8.ValidString(id) {
+		return query.GetRequest{}, badRequest("id %s is not valid UTF-8", quote(id))
 	}
 	return query.GetRequest{Kind: k, ID: id}, nil
 }
@@ -36,6 +41,9 @@ func ParseEmbeddings(ownerKind, ownerID string) (query.EmbeddingsRequest, error)
 	}
 	if ownerID == "" {
 		return query.EmbeddingsRequest{}, badRequest("missing owner id: want /v1/embeddings/%s/{owner_id} (path-escaped)", k)
+	}
+	if !utf8.ValidString(ownerID) {
+		return query.EmbeddingsRequest{}, badRequest("owner id %s is not valid UTF-8", quote(ownerID))
 	}
 	return query.EmbeddingsRequest{OwnerKind: k, OwnerID: ownerID}, nil
 }
@@ -92,7 +100,10 @@ func ParseSearch(v url.Values) (query.SearchRequest, error) {
 	if r.Explain, err = p.boolean("explain"); err != nil {
 		return query.SearchRequest{}, err
 	}
-	return r, validateSearch(r)
+	if err := validateSearch(r); err != nil {
+		return query.SearchRequest{}, err
+	}
+	return r, nil
 }
 
 // validateSearch checks what a transport can check without the cache: the
@@ -137,6 +148,9 @@ func (p params) only(names ...string) error {
 		}
 		if len(vs) > 1 {
 			return badRequest("parameter %s given %d times", k, len(vs))
+		}
+		if len(vs) == 1 && !utf8.ValidString(vs[0]) {
+			return badRequest("parameter %s is not valid UTF-8", k)
 		}
 	}
 	return nil
@@ -192,6 +206,16 @@ func (p params) boolean(name string) (bool, error) {
 		return false, badRequest("%s=%s: want 1, 0, true or false", name, quote(vs[0]))
 	}
 	return b, nil
+}
+
+// queryOf is r's query string, refused when it does not decode (bad %
+// escapes) instead of silently dropping a parameter.
+func queryOf(r *http.Request) (url.Values, error) {
+	v, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, badRequest("malformed query string: %v", err)
+	}
+	return v, nil
 }
 
 func badRequest(format string, args ...any) error {

@@ -26,7 +26,11 @@ func DecodeSearch(r *http.Request) (query.SearchRequest, error) {
 
 func decodeSearch(r *http.Request, limit int64) (query.SearchRequest, error) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		return ParseSearch(r.URL.Query())
+		v, err := queryOf(r)
+		if err != nil {
+			return query.SearchRequest{}, err
+		}
+		return ParseSearch(v)
 	}
 	if r.Body == nil {
 		return query.SearchRequest{}, badRequest("empty request body: want a JSON search request")
@@ -69,7 +73,10 @@ func decodeSearchJSON(body []byte) (query.SearchRequest, error) {
 	if len(r.Vector) == 0 {
 		r.Vector = nil // "vector": [] means no vector
 	}
-	return r, validateSearch(r)
+	if err := validateSearch(r); err != nil {
+		return query.SearchRequest{}, err
+	}
+	return r, nil
 }
 
 // jsonError names what encoding/json found wrong, with its byte offset.

@@ -131,7 +131,7 @@ func (f *fakeService) Status(context.Context) (*query.StatusResponse, error) {
 
 func cannedStatus() *query.StatusResponse {
 	return &query.StatusResponse{Worker: "w1", Cache: "/data/cache", Counts: query.Counts{Episodes: 2, Patterns: 1, Embeddings: 3},
-		Index: query.IndexStats{Episodes: 2, Terms: 40, ApproxBytes: 4096, BuildMs: 1.5, Dimensions: []query.Dim{{Model: "m", Dimension: 3, Count: 3}}},
+		Index:     query.IndexStats{Episodes: 2, Terms: 40, ApproxBytes: 4096, BuildMs: 1.5, Dimensions: []query.Dim{{Model: "m", Dimension: 3, Count: 3}}},
 		Freshness: fresh}
 }
 

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/memsync/memsync/internal/query"
 	"github.com/memsync/memsync/protocol"
@@ -135,7 +136,7 @@ func FuzzGetPath(f *testing.F) {
 				t.Fatalf("sent %q %q, service got %#v", kind, id, got)
 			}
 		case http.StatusBadRequest, http.StatusNotFound: // unknown kind, empty id; "missing"
-			if _, err := protocol.ParseEntity(kind); err == nil && id != "" && id != "missing" {
+			if _, err := protocol.ParseEntity(kind); err == nil && id != "" && id != "missing" && utf8.ValidString(id) {
 				t.Fatalf("%q %q refused: %d %s", kind, id, w.Code, w.Body)
 			}
 		default:

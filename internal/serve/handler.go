@@ -166,7 +166,11 @@ func (a *api) get(_ http.ResponseWriter, r *http.Request) (any, error) {
 }
 
 func (a *api) recent(_ http.ResponseWriter, r *http.Request) (any, error) {
-	req, err := ParseRecent(r.URL.Query())
+	v, err := queryOf(r)
+	if err != nil {
+		return nil, err
+	}
+	req, err := ParseRecent(v)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +178,11 @@ func (a *api) recent(_ http.ResponseWriter, r *http.Request) (any, error) {
 }
 
 func (a *api) patterns(_ http.ResponseWriter, r *http.Request) (any, error) {
-	req, err := ParsePatterns(r.URL.Query())
+	v, err := queryOf(r)
+	if err != nil {
+		return nil, err
+	}
+	req, err := ParsePatterns(v)
 	if err != nil {
 		return nil, err
 	}

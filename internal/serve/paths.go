@@ -16,18 +16,18 @@ const maxSocketPath = 100
 // natsFile is the discovery file of the embedded NATS server.
 const natsFile = "nats"
 
-// Dir is the directory of the discovery files (and, when short enough, the
-// sockets) of dataDir: <dataDir>/serve, absolute.
-func Dir(dataDir string) string { return filepath.Join(absPath(dataDir), "serve") }
+// DiscoveryDir is the directory of dataDir's discovery files (and, when
+// short enough, sockets): <dataDir>/serve, absolute.
+func DiscoveryDir(dataDir string) string { return filepath.Join(absPath(dataDir), "serve") }
 
 // DiscoveryPath is the discovery file of worker's server:
 // <dataDir>/serve/<worker>.json (the name encoded, see EncodeName).
 func DiscoveryPath(dataDir, worker string) string {
-	return filepath.Join(Dir(dataDir), EncodeName(worker)+".json")
+	return filepath.Join(DiscoveryDir(dataDir), EncodeName(worker)+".json")
 }
 
 // NATSPath is the discovery file of the NATS server `memsync run` embeds.
-func NATSPath(dataDir string) string { return filepath.Join(Dir(dataDir), natsFile+".json") }
+func NATSPath(dataDir string) string { return filepath.Join(DiscoveryDir(dataDir), natsFile+".json") }
 
 // SocketPath is where worker's server listens: <dataDir>/serve/<worker>.sock
 // (absolute) or, when that is over 100 bytes (unix socket paths are limited
