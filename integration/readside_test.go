@@ -269,6 +269,9 @@ func TestReadSideCLI(t *testing.T) {
 		t.Fatalf("status did not reach the running worker:\n%s", st.stdout)
 	}
 
+	memsync(t, nil, "trigger", "--mode=incremental", "--target=changefeed", d).want(t, 0)
+	memsync(t, nil, "dlq", "list", d).want(t, 0)
+
 	// stop the worker: discovery files go, reads open the cache read-only
 	run.Process.Signal(syscall.SIGTERM)
 	if err := run.Wait(); err != nil {
