@@ -9,11 +9,19 @@
 // New returns an empty index. The cache applies its initial contents (or
 // a rebuild) and then every committed batch, in commit order, as
 // Mutations: the protocol row JSON exactly as stored, nil data for an
-// entity that left. Apply never fails a batch: data that does not decode,
-// or an embedding whose vector is zero, NaN or infinite, removes the entity
-// from the index and is counted in Stats.Skipped (a gauge; a later good
-// upsert or a delete clears it). The index holds no goroutines and needs
-// no Close.
+// entity that left. Entities are keyed by (Mutation.Kind, Mutation.ID), the
+// cache key, and hits name them so; the index keeps no reference to the
+// Data slices after Apply returns. Rows are decoded by a strict,
+// allocation-free reader of the protocol.MarshalRow layout, which hands
+// anything unusual (case-folded or escaped keys, ...) to the protocol
+// package's decoder: encoding/json is the arbiter, and a fuzz test checks
+// that the two never read a row differently.
+//
+// Apply never fails a batch: data that does not decode, or an embedding
+// whose vector is zero, NaN or infinite, removes the entity from the index
+// and is counted in Stats.Skipped (a gauge; a later good upsert or a
+// delete clears it). Archived episodes are indexed like any other. The
+// index holds no goroutines and needs no Close.
 //
 // # Keyword search
 //
@@ -48,7 +56,8 @@
 // A query vector is compared only with groups of its dimension (and model,
 // when Query.Model is set); if there is none the error is a
 // *DimensionError (ErrDimension) naming the groups held. Hits are owners:
-// an owner's score is the maximum over its embeddings. An embedding whose
+// an owner's score is the maximum over its embeddings. Index.Vector returns
+// an owner's first embedding (by embedding id) as stored, unit-normalized. An embedding whose
 // owner row is not (yet) indexed is still a hit (the caller fetches the
 // row), but it has no metadata, so any metadata filter excludes it.
 //

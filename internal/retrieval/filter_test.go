@@ -68,6 +68,7 @@ func TestFiltersApplyBeforeRanking(t *testing.T) {
 		{Filter: Filter{Domain: "web", Language: "rust"}},
 		{Filter: Filter{TaskType: "testing"}},
 		{Filter: Filter{Since: 1650}},
+		{Filter: Filter{Since: -1}}, // a filter all rows pass: still not the row-less ghost
 		{Filter: Filter{Domain: "ml", Since: 1500}},
 		{Kind: P},
 		{Kind: E, Filter: Filter{Language: "go"}},

@@ -12,7 +12,8 @@ type fused struct {
 	kwScore, vecScore float64
 }
 
-// hybrid runs the lists the query has input for (keyword, vector), each to
+// hybrid runs the lists the query has input for (keyword when its text has
+// a token, vector when it has a vector), each to
 // C = max(10*limit, 100) candidates under the same filter, and scores their
 // union with the formula of doc.go.
 func (x *Index) hybrid(p *plan, model string, f *filter, sc *scratch) ([]Hit, error) {
@@ -26,7 +27,7 @@ func (x *Index) hybrid(p *plan, model string, f *filter, sc *scratch) ([]Hit, er
 		}
 		lists++
 	}
-	if p.terms != nil {
+	if len(p.terms) > 0 {
 		kw = x.keyword(p.terms, f, c, sc)
 		lists++
 	}

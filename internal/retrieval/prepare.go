@@ -68,6 +68,7 @@ func putBatch(bt *batch) {
 		return
 	}
 	clear(bt.preps)
+	bt.dec.release()
 	bt.preps, bt.arena, bt.toks, bt.vecs = bt.preps[:0], bt.arena[:0], bt.toks[:0], bt.vecs[:0]
 	batchPool.Put(bt)
 }

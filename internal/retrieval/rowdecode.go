@@ -42,6 +42,13 @@ type rowDecoder struct {
 	unesc []byte
 }
 
+// release drops the decoder's views of the last row, so a pooled decoder
+// does not keep the caller's data alive.
+func (d *rowDecoder) release() {
+	clear(d.str[:])
+	d.s = scanner{}
+}
+
 // decode reads data as an object of the given fields.
 func (d *rowDecoder) decode(data []byte, fields []field) bool {
 	for i := range fields {

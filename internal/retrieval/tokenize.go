@@ -79,19 +79,19 @@ func flush(tok []byte, runes int, emit func([]byte)) {
 	if isStopword(tok) {
 		return
 	}
-	emit(stripPlural(tok))
+	emit(stripPlural(tok, runes))
 }
 
 // stripPlural removes a plural ending: "ies" -> "y" ("retries" -> "retry"),
 // else a final "s" unless the word ends in "ss", "us" or "is" ("tests" ->
-// "test", "process", "status" and "analysis" stay). Words under four bytes
-// are left alone ("gas", "its").
-func stripPlural(t []byte) []byte {
+// "test", "process", "status" and "analysis" stay). Words under four runes
+// are left alone ("gas", "its"), so a token keeps at least three.
+func stripPlural(t []byte, runes int) []byte {
 	n := len(t)
-	if n < 4 || t[n-1] != 's' {
+	if runes < 4 || t[n-1] != 's' {
 		return t
 	}
-	if n >= 5 && t[n-3] == 'i' && t[n-2] == 'e' {
+	if runes >= 5 && t[n-3] == 'i' && t[n-2] == 'e' {
 		t[n-3] = 'y'
 		return t[:n-2]
 	}

@@ -1,7 +1,5 @@
 package retrieval
 
-import "bytes"
-
 // group holds the unit vectors of one (model, dimension) as one contiguous
 // slice: slot i is data[i*dim:(i+1)*dim]. Removal swap-removes.
 type group struct {
@@ -105,7 +103,7 @@ func (v *vectorStore) dropGroup(g *group) {
 // sameGroup reports whether entry e is in the group of (model, dim).
 func (v *vectorStore) sameGroup(e int32, model []byte, dim int) bool {
 	g := v.embs[e].g
-	return g.dim == dim && bytes.Equal([]byte(g.model), model)
+	return g.dim == dim && g.model == string(model)
 }
 
 func (v *vectorStore) approxBytes() int64 {
