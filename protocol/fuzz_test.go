@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -80,4 +81,68 @@ func FuzzDecodeID(f *testing.F) {
 func FuzzDecodeHeartbeat(f *testing.F) {
 	f.Add([]byte(`{"schema":1,"lineage":"x","head":3,"cursor":2,"at_ms":1}`))
 	f.Fuzz(func(t *testing.T, b []byte) { _, _ = DecodeHeartbeat(b) })
+}
+
+// Arbitrary id bytes survive every place an id travels: the subject token,
+// the parsed subject, the envelope and the row data (episode_id, pattern_id,
+// embedding_id, item_id). Different ids never share a token or a body.
+func FuzzIDRoundTrip(f *testing.F) {
+	for _, id := range rawIDs {
+		f.Add([]byte(id), []byte(id+"x"))
+	}
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		id, other := string(a), string(b)
+		if len(id) > MaxIDLen || len(other) > MaxIDLen {
+			return
+		}
+		tokA := subjectRoundTrip(t, id)
+		envA := envelopeRoundTrip(t, id)
+		rowRoundTrip(t, id, other)
+		if id != other && (tokA == subjectRoundTrip(t, other) || bytes.Equal(envA, envelopeRoundTrip(t, other))) {
+			t.Fatalf("ids %q and %q collide", id, other)
+		}
+	})
+}
+
+func subjectRoundTrip(t *testing.T, id string) string {
+	subj, err := EntitySubject("default", EntityEmbedding, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParseSubject(subj)
+	if err != nil || p.ID != id {
+		t.Fatalf("subject %q: id %q came back as %q (%v)", subj, id, p.ID, err)
+	}
+	return subj
+}
+
+func envelopeRoundTrip(t *testing.T, id string) []byte {
+	data, err := MarshalRow(&Episode{EpisodeID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := EncodeEnvelope(&Envelope{Schema: 1, Entity: EntityEpisode, Op: OpUpsert, ID: id, Version: 1, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := DecodeEnvelope(body)
+	if err != nil || env.ID != id {
+		t.Fatalf("envelope %s: id %q came back as %q (%v)", body, id, env.ID, err)
+	}
+	if ep, err := DecodeEpisode(env.Data); err != nil || ep.EpisodeID != id {
+		t.Fatalf("episode_id %q came back as %q (%v)", id, ep.EpisodeID, err)
+	}
+	return body
+}
+
+func rowRoundTrip(t *testing.T, id, owner string) {
+	p, err := roundTrip(&Pattern{PatternID: id}, DecodePattern)
+	if err != nil || p.PatternID != id {
+		t.Fatalf("pattern_id %q came back as %q (%v)", id, p.PatternID, err)
+	}
+	emb := &Embedding{EmbeddingID: id, ItemID: owner, ItemType: "episode", Dimension: 1, DType: DTypeF32LE, Vector: EncodeVector([]float32{1})}
+	m, err := roundTrip(emb, DecodeEmbedding)
+	if err != nil || m.EmbeddingID != id || m.ItemID != owner {
+		t.Fatalf("embedding %q/%q came back as %q/%q (%v)", id, owner, m.EmbeddingID, m.ItemID, err)
+	}
 }

@@ -7,7 +7,8 @@ import (
 
 // Envelope is the JSON body of every entity message. Data holds the
 // entity's row (Episode, Pattern or Embedding JSON) for upserts and is absent
-// for deletes.
+// for deletes. EncodeEnvelope and DecodeEnvelope are its codec: an ID that
+// is not valid UTF-8 also travels in "id_b64" (see exactid.go).
 type Envelope struct {
 	Schema  int             `json:"schema"`
 	Entity  Entity          `json:"entity"`
@@ -24,8 +25,8 @@ func EncodeEnvelope(e *Envelope) ([]byte, error) {
 	if err := e.validate(); err != nil {
 		return nil, err
 	}
-	head := *e
-	head.Data = nil
+	head := envelopeWire{Schema: e.Schema, Entity: e.Entity, Op: e.Op, ID: e.ID, IDB64: exactBytes(e.ID),
+		Version: e.Version, Lineage: e.Lineage}
 	out, err := json.Marshal(&head)
 	if err != nil || len(e.Data) == 0 {
 		return out, err
@@ -35,12 +36,15 @@ func EncodeEnvelope(e *Envelope) ([]byte, error) {
 	return append(out, '}'), nil
 }
 
-// DecodeEnvelope parses and validates an entity message body.
+// DecodeEnvelope parses and validates an entity message body; the id is
+// taken from "id_b64" when present.
 func DecodeEnvelope(b []byte) (*Envelope, error) {
-	var e Envelope
-	if err := json.Unmarshal(b, &e); err != nil {
+	var w envelopeWire
+	if err := json.Unmarshal(b, &w); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
+	e := Envelope{Schema: w.Schema, Entity: w.Entity, Op: w.Op, ID: preferExact(w.ID, w.IDB64),
+		Version: w.Version, Lineage: w.Lineage, Data: w.Data}
 	if err := e.validate(); err != nil {
 		return nil, err
 	}

@@ -141,11 +141,12 @@ func TestGolden(t *testing.T) {
 	pattern := Pattern{PatternID: "pat-1", PatternType: "ToolSequence", PatternData: `{"tools":["grep"]}`, SuccessRate: 0.75,
 		OccurrenceCount: 3, CreatedAt: 1767225600, UpdatedAt: 1767225600}
 	cases := map[string]any{
-		"episode_upsert.golden":   envelopeOf(t, EntityEpisode, "ep-1", episode),
-		"pattern_upsert.golden":   envelopeOf(t, EntityPattern, "pat-1", pattern),
-		"embedding_upsert.golden": envelopeOf(t, EntityEmbedding, "emb.1", emb),
-		"episode_delete.golden":   &Envelope{Schema: 1, Entity: EntityEpisode, Op: OpDelete, ID: "ep-2", Version: 43, Lineage: "0123456789abcdef"},
-		"checkpoint.golden":       &Checkpoint{Schema: 1, Lineage: "0123456789abcdef", Cursor: 43, Head: 50, PublishedAt: 1767225600000},
+		"episode_upsert.golden":         envelopeOf(t, EntityEpisode, "ep-1", episode),
+		"pattern_upsert.golden":         envelopeOf(t, EntityPattern, "pat-1", pattern),
+		"embedding_upsert.golden":       envelopeOf(t, EntityEmbedding, "emb.1", emb),
+		"episode_delete.golden":         &Envelope{Schema: 1, Entity: EntityEpisode, Op: OpDelete, ID: "ep-2", Version: 43, Lineage: "0123456789abcdef"},
+		"episode_upsert_nonutf8.golden": nonUTF8Episode(t),
+		"checkpoint.golden":             &Checkpoint{Schema: 1, Lineage: "0123456789abcdef", Cursor: 43, Head: 50, PublishedAt: 1767225600000},
 	}
 	for name, v := range cases {
 		var got []byte
@@ -161,6 +162,14 @@ func TestGolden(t *testing.T) {
 		}
 		compareGolden(t, name, got)
 	}
+}
+
+// nonUTF8Episode is an episode whose id another system wrote as TEXT that is
+// not valid UTF-8 (bytes 0xff 0xfe): it travels in id_b64 and episode_id_b64.
+func nonUTF8Episode(t *testing.T) *Envelope {
+	ep := Episode{EpisodeID: "ep-\xff\xfe", TaskType: "debugging", TaskDescription: "Fix", Context: `{}`, StartTime: 1767225600,
+		Steps: `[]`, Patterns: `[]`, Heuristics: `[]`, Checkpoints: `[]`, Metadata: `{}`, Domain: "web-api", CreatedAt: 1767225600}
+	return envelopeOf(t, EntityEpisode, ep.EpisodeID, ep)
 }
 
 func envelopeOf(t *testing.T, e Entity, id string, row any) *Envelope {

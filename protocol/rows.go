@@ -8,6 +8,9 @@ import (
 // Episode is an episodes row. JSON columns (context, steps, outcome, ...)
 // travel verbatim as strings: Turso is the source of truth and its text is
 // mirrored byte for byte, even when another writer stored invalid JSON.
+// Text that is not valid UTF-8 is the exception: JSON carries each invalid
+// byte as U+FFFD, except in ids, which MarshalRow and the Decode functions
+// carry byte for byte (exactid.go).
 type Episode struct {
 	EpisodeID       string  `json:"episode_id"`
 	TaskType        string  `json:"task_type"`
@@ -78,39 +81,53 @@ func (e *Embedding) Validate() error {
 	return err
 }
 
-// DecodeEpisode parses episode data.
+// DecodeEpisode parses episode data (episode_id from episode_id_b64 when present).
 func DecodeEpisode(b []byte) (*Episode, error) {
-	var e Episode
-	if err := json.Unmarshal(b, &e); err != nil {
+	var w episodeWire
+	if err := json.Unmarshal(b, &w); err != nil {
 		return nil, fmt.Errorf("%w: episode: %v", ErrMalformed, err)
 	}
-	return &e, nil
+	w.EpisodeID = preferExact(w.EpisodeID, w.IDB64)
+	return &w.Episode, nil
 }
 
-// DecodePattern parses pattern data.
+// DecodePattern parses pattern data (pattern_id from pattern_id_b64 when present).
 func DecodePattern(b []byte) (*Pattern, error) {
-	var p Pattern
-	if err := json.Unmarshal(b, &p); err != nil {
+	var w patternWire
+	if err := json.Unmarshal(b, &w); err != nil {
 		return nil, fmt.Errorf("%w: pattern: %v", ErrMalformed, err)
 	}
-	return &p, nil
+	w.PatternID = preferExact(w.PatternID, w.IDB64)
+	return &w.Pattern, nil
 }
 
-// DecodeEmbedding parses and validates embedding data.
+// DecodeEmbedding parses and validates embedding data (embedding_id and
+// item_id from their _b64 companions when present).
 func DecodeEmbedding(b []byte) (*Embedding, error) {
-	var e Embedding
-	if err := json.Unmarshal(b, &e); err != nil {
+	var w embeddingWire
+	if err := json.Unmarshal(b, &w); err != nil {
 		return nil, fmt.Errorf("%w: embedding: %v", ErrMalformed, err)
 	}
-	if err := e.Validate(); err != nil {
+	w.EmbeddingID = preferExact(w.EmbeddingID, w.IDB64)
+	w.ItemID = preferExact(w.ItemID, w.ItemB64)
+	if err := w.Validate(); err != nil {
 		return nil, err
 	}
-	return &e, nil
+	return &w.Embedding, nil
 }
 
 // marshalRow is the one encoder of row data: changefeed and validation
-// both produce these exact bytes.
-func marshalRow(v any) ([]byte, error) { return json.Marshal(v) }
+// both produce these exact bytes. Ids that are not valid UTF-8 get their
+// _b64 companions; everything else is plain encoding/json.
+func marshalRow(v any) ([]byte, error) {
+	v = asPointer(v)
+	if b, ok, err := marshalExact(v); ok {
+		return b, err
+	}
+	return json.Marshal(v)
+}
 
-// MarshalRow encodes an Episode, Pattern or Embedding as message data.
+// MarshalRow encodes an Episode, Pattern or Embedding (value or pointer) as
+// message data. DecodeEpisode, DecodePattern and DecodeEmbedding read it back
+// with byte-exact ids.
 func MarshalRow(v any) ([]byte, error) { return marshalRow(v) }

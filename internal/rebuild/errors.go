@@ -8,6 +8,9 @@ var (
 	// ErrDiverged reports a cache that validation found wrong about what it
 	// claims to have applied.
 	ErrDiverged = errors.New("rebuild: cache diverged from Turso")
+	// ErrNotCaptured reports a Turso rebuild of rows that memsync's change
+	// log does not cover yet (the changefeed never ran on this database).
+	ErrNotCaptured = errors.New("rebuild: Turso rows are not in the memsync change log yet (start the changefeed first)")
 	// ErrSource reports an unknown rebuild source.
 	ErrSource = errors.New("rebuild: source must be turso or stream")
 )

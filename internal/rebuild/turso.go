@@ -3,11 +3,7 @@ package rebuild
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"os"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/internal/turso"
@@ -19,7 +15,8 @@ import (
 // before the snapshot (cursor C at sequence S): all changes <= C are in the
 // stream and reflected in the snapshot or older than it, and consumption
 // resumes at S+1, where every change > C was published. No stream scan is
-// needed. A killed Turso rebuild restarts cleanly.
+// needed. Without a checkpoint the stream is replayed from its start (see
+// stampFor). A killed Turso rebuild restarts cleanly.
 func FromTurso(ctx context.Context, cfg Config, reason string) (Result, error) {
 	if cfg.DB == nil {
 		return Result{}, ErrNoTurso
@@ -46,41 +43,20 @@ func FromTurso(ctx context.Context, cfg Config, reason string) (Result, error) {
 	return finish(cfg, Result{Source: "turso", Entities: n, Position: cp.seq}, reason)
 }
 
-type checkpoint struct {
-	seq, cursor uint64
-	lineage     string
-	stream      cachestore.StreamIdentity
-}
-
-func lastCheckpoint(ctx context.Context, cfg Config) (checkpoint, error) {
-	name := orDefault(cfg.Worker.Stream, "MEMSYNC")
-	s, err := cfg.JS.Stream(ctx, name)
-	if err != nil {
-		return checkpoint{}, fmt.Errorf("rebuild: stream %s: %w (start the changefeed first)", name, err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return checkpoint{}, err
-	}
-	cp := checkpoint{stream: cachestore.StreamIdentity{Name: name, Created: info.Created.UnixNano()}}
-	m, err := s.GetLastMsgForSubject(ctx, protocol.CheckpointSubject(orDefault(cfg.Worker.DBName, "default")))
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return cp, nil
-	}
-	if err != nil {
-		return cp, err
-	}
-	body, err := protocol.DecodeCheckpoint(m.Data)
-	if err != nil {
-		return cp, err
-	}
-	cp.seq, cp.cursor, cp.lineage = m.Sequence, body.Cursor, body.Lineage
-	return cp, nil
-}
-
 func loadSnapshot(ctx context.Context, cfg Config, store *cachestore.Store, cp checkpoint) (int, error) {
-	l := &snapshotLoader{cfg: cfg, loader: store.NewLoader(cp.cursor), window: map[string]bool{}, patterns: map[string]bool{}}
-	err := cfg.DB.Snapshot(ctx, func(tx *sql.Tx) error { return l.run(ctx, tx) })
+	l := &snapshotLoader{cfg: cfg, window: map[string]bool{}, patterns: map[string]bool{}}
+	var st stamp
+	err := cfg.DB.Snapshot(ctx, func(tx *sql.Tx) error {
+		var err error
+		if st, err = stampFor(ctx, tx, cp); err != nil {
+			return err
+		}
+		l.loader = store.NewLoader(st.version)
+		return l.run(ctx, tx)
+	})
+	if err == nil {
+		err = st.check(l.n)
+	}
 	if err != nil {
 		return l.n, err
 	}

@@ -81,7 +81,7 @@ func (d *DB) OldestChange(ctx context.Context) (uint64, error) {
 // log holds none, e.g. pruned).
 func (d *DB) EntityVersion(ctx context.Context, e protocol.Entity, id string) (uint64, error) {
 	var n sql.NullInt64
-	err := d.sql.QueryRowContext(ctx, `SELECT MAX(change_id) FROM memsync_changelog WHERE entity = ? AND entity_id = ?`, string(e), id).Scan(&n)
+	err := d.sql.QueryRowContext(ctx, `SELECT MAX(change_id) FROM memsync_changelog WHERE entity = ? AND entity_id = `+idParam, string(e), idArg(id)).Scan(&n)
 	if isNoTable(err) {
 		return 0, nil
 	}
@@ -143,6 +143,6 @@ var tableOf = map[protocol.Entity]string{
 // Recapture records a new change for an entity so the changefeed reads and
 // publishes its current row again (dead-letter retry: Turso wins).
 func (d *DB) Recapture(ctx context.Context, e protocol.Entity, id string) error {
-	_, err := d.sql.ExecContext(ctx, `INSERT INTO memsync_changelog(entity, entity_id, op) VALUES (?, ?, 'retry')`, string(e), id)
+	_, err := d.sql.ExecContext(ctx, `INSERT INTO memsync_changelog(entity, entity_id, op) VALUES (?, `+idParam+`, 'retry')`, string(e), idArg(id))
 	return d.classify(err)
 }

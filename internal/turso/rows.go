@@ -49,15 +49,21 @@ var idCol = map[protocol.Entity]string{
 	protocol.EntityEpisode: "episode_id", protocol.EntityPattern: "pattern_id", protocol.EntityEmbedding: "embedding_id",
 }
 
+// idParam and idArg bind an id byte for byte: go-libsql refuses a Go string
+// that is not valid UTF-8, so ids go in as BLOBs cast to TEXT.
+const idParam = "CAST(? AS TEXT)"
+
+func idArg(id string) any { return []byte(id) }
+
 // ReadRows returns the current rows of the given ids (absent ids are deleted).
 func ReadRows(ctx context.Context, q querier, e protocol.Entity, ids []string) (map[string]Row, error) {
 	out := make(map[string]Row, len(ids))
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
-		query := selectCols[e] + " WHERE " + idCol[e] + " IN (?" + strings.Repeat(",?", len(chunk)-1) + ")"
+		query := selectCols[e] + " WHERE " + idCol[e] + " IN (" + idParam + strings.Repeat(","+idParam, len(chunk)-1) + ")"
 		args := make([]any, len(chunk))
 		for i, id := range chunk {
-			args[i] = id
+			args[i] = idArg(id)
 		}
 		if err := scanRows(ctx, q, e, query, args, func(r Row) error { out[r.ID] = r; return nil }); err != nil {
 			return nil, err
