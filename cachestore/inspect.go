@@ -64,7 +64,7 @@ func (s *Store) ScanCatalog(e protocol.Entity, fn func(Item) error) error {
 func (s *Store) WindowIDs() ([]string, error) {
 	var ids []string
 	err := s.View(func(v *View) error {
-		return v.Recent(func(id string, _ []byte) (bool, error) {
+		return v.Recent(func(id string, _ int64, _ []byte) (bool, error) {
 			ids = append(ids, id)
 			return true, nil
 		})

@@ -55,6 +55,11 @@ func sortKey(startTime int64, id string) []byte {
 
 func idFromSortKey(k []byte) string { return string(k[len(sortPrefix)+8:]) }
 
+// startFromSortKey inverts sortKey's start time encoding.
+func startFromSortKey(k []byte) int64 {
+	return int64(^binary.BigEndian.Uint64(k[len(sortPrefix):]) ^ (1 << 63))
+}
+
 func ownerPrefix(owner byte, ownerID string) []byte {
 	k := make([]byte, 0, 5+len(ownerID))
 	k = append(k, 'o', '/', owner)

@@ -60,7 +60,7 @@ func (s *Store) data(e protocol.Entity, id string) (data []byte, version uint64,
 func (s *Store) RecentEpisodes(n int) ([]*protocol.Episode, error) {
 	var out []*protocol.Episode
 	err := s.View(func(v *View) error {
-		return v.Recent(func(_ string, data []byte) (bool, error) {
+		return v.Recent(func(_ string, _ int64, data []byte) (bool, error) {
 			ep, err := protocol.DecodeEpisode(data)
 			if err != nil {
 				return false, markCorrupt(err)

@@ -68,11 +68,11 @@ func (v *View) Cached(e protocol.Entity, id string) (bool, error) {
 	return err == nil, err
 }
 
-// Recent calls fn with the cached episodes, most recent first, until fn
-// returns false.
-func (v *View) Recent(fn func(id string, data []byte) (bool, error)) error {
+// Recent calls fn with the cached episodes (id, start time, row), most
+// recent first, until fn returns false.
+func (v *View) Recent(fn func(id string, startTime int64, data []byte) (bool, error)) error {
 	return v.scan(sortPrefix, func(k, _ []byte) (bool, error) {
-		id := idFromSortKey(k)
+		id, start := idFromSortKey(k), startFromSortKey(k)
 		data, err := getFrom(v.r, dataKey(kindEpisode, id))
 		if errors.Is(err, ErrNotFound) {
 			return false, nil // past the window: the window is a prefix of s/
@@ -80,7 +80,7 @@ func (v *View) Recent(fn func(id string, data []byte) (bool, error)) error {
 		if err != nil {
 			return false, err
 		}
-		return fn(id, data)
+		return fn(id, start, data)
 	})
 }
 

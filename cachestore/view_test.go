@@ -192,3 +192,11 @@ func TestLockWait(t *testing.T) {
 	<-released
 	s2.Close()
 }
+
+func TestSortKeyStartTimeRoundTrip(t *testing.T) {
+	for _, start := range []int64{0, 1, -1, 1767225600, -1 << 62, 1<<63 - 1, -1 << 63} {
+		if got := startFromSortKey(sortKey(start, "id")); got != start {
+			t.Errorf("start %d decoded as %d", start, got)
+		}
+	}
+}

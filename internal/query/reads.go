@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/internal/retrieval"
 	"github.com/memsync/memsync/protocol"
 )
 
@@ -81,14 +82,13 @@ func (l *Local) Recent(ctx context.Context, r RecentRequest) (*RecentResponse, e
 		return nil, err
 	}
 	out := &RecentResponse{Episodes: []json.RawMessage{}}
-	err = l.use(ctx, func(_ *Cache, v *cachestore.View, f Freshness) error {
+	err = l.use(ctx, func(c *Cache, v *cachestore.View, f Freshness) error {
 		out.Freshness = f
-		return v.Recent(func(_ string, data []byte) (bool, error) {
-			// the window is ordered by start_time: nothing older than Since follows
-			if r.Since > 0 && startTime(data) < r.Since {
+		return v.Recent(func(id string, start int64, data []byte) (bool, error) {
+			if start < r.Since { // most recent first: nothing older follows
 				return false, nil
 			}
-			ok, err := r.Filter.matchEpisode(data)
+			ok, err := c.matchEpisode(id, data, r.Filter)
 			if ok {
 				out.Episodes = append(out.Episodes, data)
 			}
@@ -98,12 +98,21 @@ func (l *Local) Recent(ctx context.Context, r RecentRequest) (*RecentResponse, e
 	return out, err
 }
 
-func startTime(data []byte) int64 {
-	var e struct {
-		StartTime int64 `json:"start_time"`
+// matchEpisode applies a filter from the index's metadata when it holds the
+// episode as this snapshot does, decoding the row otherwise.
+func (c *Cache) matchEpisode(id string, data []byte, f Filter) (bool, error) {
+	if f == (Filter{}) {
+		return true, nil
 	}
-	_ = json.Unmarshal(data, &e)
-	return e.StartTime
+	// The index's metadata rules out most episodes without decoding them;
+	// a candidate is confirmed on its row, so every episode returned
+	// matches as this snapshot holds it.
+	if c.Index != nil {
+		if m, known := c.Index.Match(protocol.EntityEpisode, id, retrieval.Filter(f)); known && !m {
+			return false, nil
+		}
+	}
+	return f.matchEpisode(data)
 }
 
 // Patterns lists cached patterns, optionally of one domain.
