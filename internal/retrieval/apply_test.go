@@ -164,3 +164,21 @@ func hitsEqual(a, b []Hit) bool {
 }
 
 func close64(a, b float64) bool { d := a - b; return d < 1e-9 && d > -1e-9 }
+
+// An embedding whose owner id is not UTF-8 carries item_id_b64: the index
+// takes the owner from it (through the protocol decoder), byte for byte.
+func TestNonUTF8OwnerID(t *testing.T) {
+	x := New(nil)
+	owner := "ep-\xff"
+	row, err := protocol.MarshalRow(protocol.Embedding{EmbeddingID: "m1", ItemID: owner, ItemType: "episode", Dimension: 1,
+		DType: protocol.DTypeF32LE, Vector: protocol.EncodeVector([]float32{1})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Apply([]Mutation{{Kind: protocol.EntityEmbedding, ID: "m1", Data: row}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := x.Vector(E, owner); !ok {
+		t.Fatalf("owner %q not found (row %s)", owner, row)
+	}
+}
