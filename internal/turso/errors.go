@@ -12,6 +12,9 @@ var (
 	ErrBusy = errors.New("turso: database is busy")
 	// ErrNotInstalled reports a database without memsync's objects.
 	ErrNotInstalled = errors.New("turso: memsync is not installed in this database")
+	// ErrBadURL reports a database URL that does not parse; the error
+	// never quotes its credentials.
+	ErrBadURL = errors.New("turso: bad database URL")
 	// ErrMalformedRow reports a row that cannot be turned into a message.
 	ErrMalformedRow = errors.New("turso: malformed row")
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -65,7 +66,12 @@ func buildDSN(rawURL, token string) (string, bool, error) {
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return "", false, fmt.Errorf("turso: bad database URL %q: %v", Redact(rawURL), err)
+		// url.Error quotes the whole raw URL (token, password): keep only the reason
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", false, fmt.Errorf("%w %q: %v", ErrBadURL, Redact(rawURL), err)
 	}
 	switch u.Scheme {
 	case "file":
