@@ -79,7 +79,7 @@ func (c *common) openLocal(withIndex bool) (query.Service, func(), error) {
 	}
 	local := query.NewLocal(&query.LocalOptions{Worker: c.workerName})
 	local.Attach(cache)
-	return local, func() { local.Detach(); cache.Store.Close() }, nil
+	return local, func() { local.Detach(); cache.Close() }, nil
 }
 
 // readExit maps a read error to the CLI's exit codes: 1 for an id that is

@@ -12,8 +12,10 @@ import (
 // building from Pebble.
 const buildChunk = 1024
 
-// Follow returns a cachestore.Options.OnCommit function that keeps idx in
-// step with every committed batch (the index is never rebuilt per query).
+// Follow returns a cachestore.Options.OnCommit function that applies every
+// committed batch to idx at once, in the committing goroutine (tests and
+// benchmarks; a served cache uses OpenIndexed, which indexes off the apply
+// path).
 func Follow(idx *retrieval.Index) func([]cachestore.DataChange) {
 	return func(changes []cachestore.DataChange) {
 		muts := make([]retrieval.Mutation, len(changes))
@@ -57,24 +59,46 @@ func indexKind(idx *retrieval.Index, v *cachestore.View, k protocol.Entity) erro
 }
 
 // OpenIndexed opens a cache with a retrieval index that follows it: the
-// index is built from Pebble once, then kept up to date by every Apply.
+// index is built from Pebble once, then kept up to date with every Apply
+// (the indexing runs off the apply path; reads wait for what is queued).
+// Close the Cache, not only its Store.
 func OpenIndexed(dir string, opts cachestore.Options) (*Cache, error) {
 	idx := retrieval.New(nil)
-	opts.OnCommit = Follow(idx)
+	f := newFollower(idx)
+	opts.OnCommit = f.committed
 	store, err := cachestore.Open(dir, &opts)
 	if err != nil {
+		f.close()
 		return nil, err
 	}
 	took, err := BuildIndex(idx, store)
 	if err != nil {
 		store.Close()
+		f.close()
 		return nil, err
 	}
-	return &Cache{Store: store, Index: idx, BuildTime: took}, nil
+	return &Cache{Store: store, Index: idx, BuildTime: took, follow: f}, nil
+}
+
+// Close closes the store and stops the index's goroutine.
+func (c *Cache) Close() error {
+	err := c.Store.Close()
+	if c.follow != nil {
+		c.follow.close()
+	}
+	return err
+}
+
+// index returns the retrieval index with every committed batch applied.
+func (c *Cache) index() *retrieval.Index {
+	if c.follow != nil {
+		c.follow.drain()
+	}
+	return c.Index
 }
 
 func indexStats(c *Cache) IndexStats {
-	s := c.Index.Stats()
+	s := c.index().Stats()
 	out := IndexStats{Episodes: s.Episodes, Patterns: s.Patterns, Embeddings: s.Embeddings, Terms: s.Terms,
 		ApproxBytes: s.ApproxBytes, Skipped: s.Skipped, BuildMs: float64(c.BuildTime.Microseconds()) / 1000, Dimensions: []Dim{}}
 	for _, d := range c.Index.Dimensions() {

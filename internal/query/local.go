@@ -26,6 +26,7 @@ type Cache struct {
 	Index     *retrieval.Index
 	Health    func() Health // nil: no worker (read-only open)
 	BuildTime time.Duration // time to build Index from Pebble
+	follow    *follower     // set by OpenIndexed
 }
 
 // LocalOptions configure a Local.

@@ -77,7 +77,7 @@ func newFixture(t *testing.T, window, n int) *fixture {
 	for range n / 10 {
 		f.addEpisodes(10)
 	}
-	t.Cleanup(func() { f.local.Detach(); f.cache.Store.Close() })
+	t.Cleanup(func() { f.local.Detach(); f.cache.Close() })
 	return f
 }
 
@@ -105,7 +105,7 @@ func (f *fixture) addEpisodes(n int) error {
 
 func (f *fixture) swap() {
 	f.local.Detach()
-	if err := f.cache.Store.Close(); err != nil {
+	if err := f.cache.Close(); err != nil {
 		f.t.Error(err)
 	}
 	f.open()

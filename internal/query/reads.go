@@ -108,7 +108,7 @@ func (c *Cache) matchEpisode(id string, data []byte, f Filter) (bool, error) {
 	// a candidate is confirmed on its row, so every episode returned
 	// matches as this snapshot holds it.
 	if c.Index != nil {
-		if m, known := c.Index.Match(protocol.EntityEpisode, id, retrieval.Filter(f)); known && !m {
+		if m, known := c.index().Match(protocol.EntityEpisode, id, retrieval.Filter(f)); known && !m {
 			return false, nil
 		}
 	}

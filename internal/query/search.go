@@ -24,7 +24,7 @@ func (l *Local) Search(ctx context.Context, r SearchRequest) (*SearchResponse, e
 		if err != nil {
 			return err
 		}
-		hits, err := c.Index.Search(q)
+		hits, err := c.index().Search(q)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrBadRequest, err)
 		}
@@ -98,7 +98,7 @@ func (l *Local) toQuery(c *Cache, v *cachestore.View, r SearchRequest) (retrieva
 // the embedding's owner) is left out of the hits.
 func similarTo(c *Cache, v *cachestore.View, id string) ([]float32, string, *retrieval.Ref, error) {
 	for _, k := range []protocol.Entity{protocol.EntityEpisode, protocol.EntityPattern} {
-		if vec, model, ok := c.Index.Vector(k, id); ok {
+		if vec, model, ok := c.index().Vector(k, id); ok {
 			return vec, model, &retrieval.Ref{Kind: k, ID: id}, nil
 		}
 	}
