@@ -24,11 +24,10 @@ type Store struct {
 	opts  Options
 	mu    sync.RWMutex // guards state
 	state State
-	// gate is held shared by every read (View) and write for its whole
-	// duration and exclusively by Close, so Close waits for in-flight
-	// requests and anything after it gets ErrClosed, never a closed Pebble.
-	gate   sync.RWMutex
-	closed bool // guarded by gate
+	// gate admits every read (View) and write for its whole duration until
+	// Close, which waits for those in flight: anything after it gets
+	// ErrClosed, never a closed Pebble.
+	gate gate
 }
 
 const ownerFile = "MEMSYNC-OWNER"
@@ -66,12 +65,10 @@ func Open(dir string, opts *Options) (*Store, error) {
 
 // acquire enters the gate for one read; release leaves it.
 func (s *Store) acquire() (release func(), err error) {
-	s.gate.RLock()
-	if s.closed {
-		s.gate.RUnlock()
+	if !s.gate.enter() {
 		return nil, ErrClosed
 	}
-	return s.gate.RUnlock, nil
+	return s.gate.leave, nil
 }
 
 // acquireWrite enters the gate for one write.
@@ -257,33 +254,12 @@ func (s *Store) State() State {
 	return s.state
 }
 
-// SetStream records the stream identity (and lineage) before the first batch.
-func (s *Store) SetStream(id StreamIdentity, lineage string) error {
-	release, err := s.acquireWrite()
-	if err != nil {
-		return err
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.state
-	st.Stream, st.Lineage = id, lineage
-	if err := s.db.Set(metaKey("state"), st.encode(), pebble.Sync); err != nil {
-		return wrapErr(err)
-	}
-	s.state = st
-	return nil
-}
-
 // Close waits for in-flight reads and writes, then releases the
 // directory; a second Close returns ErrClosed.
 func (s *Store) Close() error {
-	s.gate.Lock()
-	defer s.gate.Unlock()
-	if s.closed {
+	if !s.gate.close() {
 		return ErrClosed
 	}
-	s.closed = true
 	if !s.opts.ReadOnly {
 		_ = os.Remove(filepath.Join(s.dir, ownerFile))
 	}
@@ -302,42 +278,4 @@ func (quietLogger) Infof(string, ...any)  {}
 func (quietLogger) Errorf(string, ...any) {}
 func (quietLogger) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf(format, args...))
-}
-
-// ResetPosition sets the stream position back to 0 so that the next
-// consumer replays the whole stream (versions make the replay idempotent).
-func (s *Store) ResetPosition() error {
-	release, err := s.acquireWrite()
-	if err != nil {
-		return err
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.state
-	st.Position = 0
-	if err := s.db.Set(metaKey("state"), st.encode(), pebble.Sync); err != nil {
-		return wrapErr(err)
-	}
-	s.state = st
-	return nil
-}
-
-// Touch records t as the last time the cache was in sync with the stream
-// (a worker stopping cleanly while idle).
-func (s *Store) Touch(t time.Time) error {
-	release, err := s.acquireWrite()
-	if err != nil {
-		return err
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.state
-	st.LastSyncMs = max(st.LastSyncMs, t.UnixMilli())
-	if err := s.db.Set(metaKey("state"), st.encode(), pebble.Sync); err != nil {
-		return wrapErr(err)
-	}
-	s.state = st
-	return nil
 }

@@ -200,3 +200,41 @@ func TestSortKeyStartTimeRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A read nested inside another read's callback (validation calls IsCached
+// inside ScanCatalog) does not deadlock behind a Close that waits for the
+// outer one: the inner read gets ErrClosed or completes.
+func TestNestedReadDuringClose(t *testing.T) {
+	s, err := Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(t, s, nil, 1, episode("a", 1, 10))
+	closing := make(chan error, 1)
+	err = s.ScanCatalog(protocol.EntityEpisode, func(Item) error {
+		go func() { closing <- s.Close() }()
+		time.Sleep(50 * time.Millisecond) // let Close start waiting
+		inner := make(chan error, 1)
+		go func() { _, err := s.IsCached(protocol.EntityEpisode, "a"); inner <- err }()
+		select {
+		case err := <-inner:
+			if err != nil && !errors.Is(err, ErrClosed) {
+				return err
+			}
+			return nil
+		case <-time.After(10 * time.Second):
+			return errors.New("the nested read blocked behind Close: deadlock")
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-closing:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close never returned: the nested read deadlocked")
+	}
+}
