@@ -14,22 +14,26 @@ import (
 
 // Changefeed publishes the Turso change log to the compacted stream.
 type Changefeed struct {
-	db         *turso.DB
-	js         jetstream.JetStream
-	opts       Options
-	log        *slog.Logger
-	stream     jetstream.Stream
-	lineage    string
-	cur        cursor
-	ready      bool
-	needReload bool
-	gaps       *gapDetector
-	prune      *pruner
-	stats      stats
-	poke       chan struct{}
-	lastBeat   time.Time
-	ahead      *readBatch // the next batch, read while the previous one was published
-	outage     outage.Tracker
+	db      *turso.DB
+	js      jetstream.JetStream
+	opts    Options
+	log     *slog.Logger
+	stream  jetstream.Stream
+	lineage string
+	cur     cursor
+	// installed: memsync's objects are in the database and lineage is its
+	// lineage. streamsOK: both streams were ensured since they were last
+	// found missing. needReload: the cursor must be read from the stream.
+	installed, streamsOK, needReload bool
+	lim                              limits
+	split                            int // entity messages per batch while a failing batch is split (0: no cap)
+	gaps                             *gapDetector
+	prune                            *pruner
+	stats                            stats
+	poke                             chan struct{}
+	lastBeat, lastVerify             time.Time
+	ahead                            *readBatch // the next batch, read while the previous one was published
+	outage                           outage.Tracker
 }
 
 // New validates options and builds a Changefeed; nothing runs until Run.
@@ -55,67 +59,6 @@ func (c *Changefeed) Poke() {
 	}
 }
 
-// ensureReady installs memsync's objects, the streams, and loads the cursor.
-func (c *Changefeed) ensureReady(ctx context.Context) error {
-	if !c.ready {
-		info, err := c.db.Install(ctx)
-		if err != nil {
-			return err
-		}
-		if info.Bootstrapped > 0 {
-			c.log.Info("installed memsync in the database; existing rows captured", "rows", info.Bootstrapped)
-		}
-		c.lineage = info.Lineage
-		if c.stream, err = EnsureStreams(ctx, c.js, &c.opts); err != nil {
-			return err
-		}
-		c.ready, c.needReload = true, true
-	}
-	if c.needReload {
-		return c.reload(ctx)
-	}
-	return nil
-}
-
-// reload takes the cursor from the stream, and re-snapshots when the stream
-// lost changes that the pruned change log no longer holds.
-func (c *Changefeed) reload(ctx context.Context) error {
-	cur, err := c.loadCursor(ctx)
-	if err != nil {
-		return err
-	}
-	if cur, err = c.catchUpLostStream(ctx, cur); err != nil {
-		return err
-	}
-	c.cur, c.needReload = cur, false
-	c.prune.published(cur)
-	c.stats.cursor.Store(cur.Cursor)
-	return nil
-}
-
-func (c *Changefeed) catchUpLostStream(ctx context.Context, cur cursor) (cursor, error) {
-	oldest, err := c.db.OldestChange(ctx)
-	if err != nil {
-		return cur, err
-	}
-	head, err := c.db.Head(ctx)
-	if err != nil {
-		return cur, err
-	}
-	lost := (oldest > 0 && cur.Cursor+1 < oldest) || (oldest == 0 && cur.Cursor < head)
-	if !lost {
-		return cur, nil
-	}
-	before, rows, err := c.db.Resnapshot(ctx)
-	if err != nil {
-		return cur, err
-	}
-	c.log.Warn("stream is behind the pruned change log (lost, purged or rolled back); re-snapshotting Turso into it",
-		"stream_cursor", cur.Cursor, "oldest_change", oldest, "rows", rows)
-	cur.Cursor, cur.Epoch = before, newEpoch()
-	return cur, nil
-}
-
 // Run polls and publishes until ctx is done. Turso and NATS outages are
 // retried with exponential backoff and jitter; Run returns only on ctx
 // cancellation (nil) or a configuration error.
@@ -127,10 +70,13 @@ func (c *Changefeed) Run(ctx context.Context) error {
 			return nil
 		}
 		c.heartbeat(time.Now())
-		if errors.Is(err, ErrFenced) {
-			// Another publisher moved the checkpoint first: not an outage.
-			// Reload the cursor from the stream and poll again soon.
-			c.stats.fenced.Add(1)
+		if errors.Is(err, ErrFenced) || errors.Is(err, ErrResync) {
+			// Another publisher moved the checkpoint first, or the database
+			// or the stream changed under us: not an outage. The cursor is
+			// reloaded; poll again soon.
+			if errors.Is(err, ErrFenced) {
+				c.stats.fenced.Add(1)
+			}
 			if !sleep(ctx, c.opts.PollInterval, c.poke) {
 				return nil
 			}
@@ -141,7 +87,7 @@ func (c *Changefeed) Run(ctx context.Context) error {
 				return err
 			}
 			c.outage.Fail(c.log, "sync step failing; retrying with backoff", err)
-			c.needReload = c.needReload || c.ready
+			c.needReload = c.needReload || (c.installed && c.streamsOK)
 			if !sleep(ctx, bo.NextBackOff(), nil) {
 				return nil
 			}

@@ -20,26 +20,22 @@ type cursor struct {
 	PublishedAt int64  // unix ms of the checkpoint
 }
 
-// loadCursor reads the last checkpoint of this database from the stream.
-// The cursor lives only there, written atomically with the data it covers.
-func (c *Changefeed) loadCursor(ctx context.Context) (cursor, error) {
+// loadCheckpoint reads the last checkpoint of this database from the
+// stream and the lineage it was written for ("" when there is none). The
+// cursor lives only there, written atomically with the data it covers.
+func (c *Changefeed) loadCheckpoint(ctx context.Context) (cursor, string, error) {
 	msg, err := c.stream.GetLastMsgForSubject(ctx, protocol.CheckpointSubject(c.opts.DBName))
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return cursor{Epoch: newEpoch()}, nil
+		return cursor{Epoch: newEpoch()}, "", nil
 	}
 	if err != nil {
-		return cursor{}, fmt.Errorf("changefeed: load checkpoint: %w", err)
+		return cursor{}, "", c.streamFailed(fmt.Errorf("changefeed: load checkpoint: %w", err))
 	}
 	cp, err := protocol.DecodeCheckpoint(msg.Data)
 	if err != nil {
-		return cursor{}, err
+		return cursor{}, "", err
 	}
-	if cp.Lineage != c.lineage {
-		c.log.Warn("stream checkpoint belongs to another database lineage; re-publishing from the start",
-			"stream_lineage", cp.Lineage, "db_lineage", c.lineage)
-		return cursor{Seq: msg.Sequence, Epoch: newEpoch()}, nil
-	}
-	return cursor{Cursor: cp.Cursor, Seq: msg.Sequence, Epoch: epochOf(msg), PublishedAt: cp.PublishedAt}, nil
+	return cursor{Cursor: cp.Cursor, Seq: msg.Sequence, Epoch: epochOf(msg), PublishedAt: cp.PublishedAt}, cp.Lineage, nil
 }
 
 // HeaderEpoch carries the message-id epoch on checkpoints.

@@ -6,22 +6,35 @@
 // last checkpoint message in the stream, and then polls the change log until
 // ctx is done. PollOnce does one poll-and-publish step (tests, `run --once`).
 //
-// Each step reads, in one read transaction, up to BatchSize change-log rows
-// above the cursor and the current rows they point at; collapses several
-// changes of one entity to the newest; and publishes one JetStream atomic
-// batch: the entity messages followed by a checkpoint message carrying the
-// new cursor, fenced with Nats-Expected-Last-Subject-Sequence on the
-// checkpoint subject.
+// Each step reads, in one read transaction, the lineage, the head and up to
+// BatchSize change-log rows above the cursor with the current rows they
+// point at (rows only up to MaxBatchBytes); collapses several changes of one
+// entity to the newest; and publishes JetStream atomic batches: the entity
+// messages followed by a checkpoint message carrying the new cursor, fenced
+// with Nats-Expected-Last-Subject-Sequence on the checkpoint subject, within
+// a timeout scaled to the batch. A batch the server refuses for what it
+// carries is split in halves down to one message (the server's batch limit,
+// named in its refusal, is kept); a message refused alone is parked.
+//
+// The database and the stream are checked as the changefeed goes, never
+// assumed: a lineage other than the one installed (a replaced database) or
+// a head below the published cursor (a database restored to an earlier
+// point, which then gets a new lineage) makes the stream drop the previous
+// history and receive the current one; a stream or dead-letter stream that
+// disappeared is re-created and re-filled, also while idle.
 //
 // Invariants upheld here (DESIGN.md section 4):
 //   - 1 no lost change: the cursor lives in the stream, written in the same
 //     atomic batch as the data, so a failed or killed publish leaves data and
 //     cursor unchanged together; a gap in change_ids stops the batch until a
-//     grace window passes.
+//     grace window passes; a split batch moves the cursor only to just
+//     before the first change it left out; a change is skipped only parked
+//     (or, when even its dead letter is refused, counted and logged).
 //   - 2 no stale latest: batches are published one at a time and fenced on
 //     the checkpoint's sequence; a retry of an older batch after a newer one
 //     is rejected by the server, so an older version never lands after a
 //     newer one on a subject.
+//   - 6 Turso wins: the stream holds one history, the database's current one.
 //   - 8 single active publisher: the same fence makes a second changefeed's
 //     competing batch fail as a whole; it reloads the cursor and continues.
 //   - change-log rows are pruned only at or below a checkpoint that has

@@ -8,7 +8,12 @@ var (
 	ErrFenced = errors.New("changefeed: checkpoint moved by another publisher")
 	// ErrOptions reports invalid options.
 	ErrOptions = errors.New("changefeed: invalid options")
+	// ErrTooLarge reports a row whose message would exceed the server's
+	// max payload, the stream's max message size or the header limit.
+	ErrTooLarge = errors.New("changefeed: message too large")
+	// ErrResync reports a step that found the database or the stream not
+	// where the changefeed left them (another lineage, a restored database,
+	// a deleted or purged stream); PollOnce re-synchronizes and tries again
+	// at once.
+	ErrResync = errors.New("changefeed: re-synchronizing with the database and the stream")
 )
-
-// ErrTooLarge reports a row whose message would exceed the server's max payload.
-var ErrTooLarge = errors.New("changefeed: message too large")

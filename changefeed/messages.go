@@ -56,15 +56,28 @@ func embeddingHeaders(m *nats.Msg, it item) {
 	m.Header.Set(protocol.HeaderDType, protocol.DTypeF32LE)
 }
 
-// checkSize rejects a message the server would refuse (max payload).
+// checkSize rejects a message the server would refuse: over the max
+// payload or the stream's max message size once PublishMsgBatch added its
+// headers, or with headers over the server's 64 KiB.
 func (c *Changefeed) checkSize(m *nats.Msg) error {
-	limit := c.js.Conn().MaxPayload()
-	size := int64(len(m.Data) + len(m.Subject) + headerSize(m.Header))
+	hdr := headerSize(m.Header) + batchHeaderBytes
+	size, limit := int64(len(m.Data)+hdr), c.maxMsgSize()
 	if limit > 0 && size > limit {
 		return fmt.Errorf("%w: message for %s is %d bytes, over the server's max payload of %d", ErrTooLarge, m.Subject, size, limit)
 	}
+	if hdr > maxHeaderBytes {
+		return fmt.Errorf("%w: message for %s has %d bytes of headers, over the server's %d", ErrTooLarge, m.Subject, hdr, maxHeaderBytes)
+	}
 	return nil
 }
+
+// msgBytes is what a message weighs in an atomic batch.
+func msgBytes(m *nats.Msg) int {
+	return len(m.Subject) + len(m.Data) + headerSize(m.Header) + batchHeaderBytes
+}
+
+// checkpointBytes is kept free in every batch for its checkpoint.
+const checkpointBytes = 1024
 
 func headerSize(h nats.Header) int {
 	n := 12

@@ -10,14 +10,19 @@ import (
 
 // Options configure a Changefeed.
 type Options struct {
-	DBName       string        // <db> subject token (default "default")
-	Stream       string        // stream name (default "MEMSYNC")
-	DLQStream    string        // dead-letter stream (default "MEMSYNC_DLQ")
-	BatchSize    int           // change-log rows per step, at most 999 (default 500)
-	PollInterval time.Duration // idle poll period (default 200ms)
-	PruneDelay   time.Duration // age a checkpoint needs before pruning below it (default 3m)
-	GapGrace     time.Duration // how long a change_id gap blocks publishing (default 2s)
-	Replicas     int           // stream replicas (default 1)
+	DBName    string // <db> subject token (default "default")
+	Stream    string // stream name (default "MEMSYNC")
+	DLQStream string // dead-letter stream (default "MEMSYNC_DLQ")
+	BatchSize int    // change-log rows per step, at most 999 (default 500)
+	// MaxBatchBytes bounds the bytes of one atomic batch (subjects, headers
+	// and bodies; default DefaultMaxBatchBytes). Rows are read from Turso
+	// only up to it, so publishing holds about twice it at most: one batch
+	// being published, the next one read ahead.
+	MaxBatchBytes int
+	PollInterval  time.Duration // idle poll period (default 200ms)
+	PruneDelay    time.Duration // age a checkpoint needs before pruning below it (default 3m)
+	GapGrace      time.Duration // how long a change_id gap blocks publishing (default 2s)
+	Replicas      int           // stream replicas (default 1)
 	// TombstoneTTL expires delete messages from the stream after this long
 	// (0: keep them forever). A worker offline for longer rebuilds its cache.
 	TombstoneTTL time.Duration
@@ -28,6 +33,12 @@ type Options struct {
 	OnBatch func(messages int, took time.Duration)
 	Logger  *slog.Logger
 }
+
+// DefaultMaxBatchBytes is the default byte bound of one atomic batch.
+const DefaultMaxBatchBytes = 8 << 20
+
+// minBatchBytes keeps the byte bound above one ordinary row.
+const minBatchBytes = 64 << 10
 
 // Option changes Options.
 type Option func(*Options)
@@ -49,6 +60,7 @@ func (o *Options) defaults() error {
 		o.DLQStream = "MEMSYNC_DLQ"
 	}
 	o.BatchSize = cmpDefault(o.BatchSize, 500)
+	o.MaxBatchBytes = cmpDefault(o.MaxBatchBytes, DefaultMaxBatchBytes)
 	o.PollInterval = cmpDefault(o.PollInterval, 200*time.Millisecond)
 	o.PruneDelay = cmpDefault(o.PruneDelay, 3*time.Minute)
 	o.GapGrace = cmpDefault(o.GapGrace, 2*time.Second)
@@ -66,6 +78,9 @@ func (o *Options) validate() error {
 	}
 	if o.BatchSize < 1 || o.BatchSize > 999 {
 		return fmt.Errorf("%w: batch size %d must be in 1..999 (atomic batches hold 1000 messages)", ErrOptions, o.BatchSize)
+	}
+	if o.MaxBatchBytes < minBatchBytes {
+		return fmt.Errorf("%w: max batch bytes %d must be at least %d", ErrOptions, o.MaxBatchBytes, minBatchBytes)
 	}
 	if o.TombstoneTTL != 0 && o.TombstoneTTL < time.Second {
 		return fmt.Errorf("%w: tombstone TTL %v must be 0 or at least 1s", ErrOptions, o.TombstoneTTL)

@@ -26,30 +26,51 @@ type readBatch struct {
 	items   []item
 	cursor  uint64 // last change_id covered
 	head    uint64
-	changes int // change-log rows covered (before collapsing)
+	lineage string // the database's lineage in the same snapshot
+	changes int    // change-log rows covered (before collapsing)
 	full    bool
 }
 
+// read reads, in one snapshot, the lineage, the head and up to BatchSize
+// changes above from with their current rows, the rows only up to
+// MaxBatchBytes: the memory a step holds is bounded by bytes, not rows.
 func (c *Changefeed) read(ctx context.Context, from uint64) (*readBatch, error) {
 	b := &readBatch{from: from, cursor: from}
 	err := c.db.Snapshot(ctx, func(tx *sql.Tx) error {
+		var err error
+		if b.head, b.lineage, err = turso.HeadAndLineage(ctx, tx); err != nil {
+			return err
+		}
 		ch, err := turso.ChangesAfter(ctx, tx, from, c.opts.BatchSize)
 		if err != nil {
 			return err
 		}
-		if b.head, err = turso.Head(ctx, tx); err != nil {
-			return err
-		}
 		b.full = len(ch) == c.opts.BatchSize
 		ch = c.gaps.cut(from, ch, time.Now())
-		b.changes = len(ch)
-		if len(ch) > 0 {
-			b.cursor = ch[len(ch)-1].ID
-		}
-		b.items = collapse(ch)
-		return joinRows(ctx, tx, b.items)
+		items := collapse(ch)
+		kept, err := joinRows(ctx, tx, items, c.opts.MaxBatchBytes)
+		b.items = items[:kept]
+		b.cover(ch, items, kept)
+		return err
 	})
 	return b, err
+}
+
+// cover sets the cursor and the count of covered changes: all of ch, or
+// up to just before the first item left out by the byte bound.
+func (b *readBatch) cover(ch []turso.Change, items []item, kept int) {
+	if len(ch) == 0 {
+		return
+	}
+	b.cursor = ch[len(ch)-1].ID
+	if kept < len(items) {
+		b.cursor, b.full = items[kept].Version-1, true
+	}
+	for _, c := range ch {
+		if c.ID <= b.cursor {
+			b.changes++
+		}
+	}
 }
 
 // collapse keeps the newest change per entity, ordered by version.
@@ -71,26 +92,4 @@ func collapse(ch []turso.Change) []item {
 	}
 	slices.SortFunc(out, func(a, b item) int { return cmp.Compare(a.Version, b.Version) })
 	return out
-}
-
-// joinRows attaches the current row of every item (same read transaction).
-func joinRows(ctx context.Context, tx *sql.Tx, items []item) error {
-	for _, e := range protocol.Entities {
-		var ids []string
-		for _, it := range items {
-			if it.Entity == e && !it.NullID {
-				ids = append(ids, it.ID)
-			}
-		}
-		rows, err := turso.ReadRows(ctx, tx, e, ids)
-		if err != nil {
-			return err
-		}
-		for i := range items {
-			if r, ok := rows[items[i].ID]; ok && items[i].Entity == e && !items[i].NullID {
-				items[i].Row = &r
-			}
-		}
-	}
-	return nil
 }

@@ -22,7 +22,7 @@ import (
 )
 
 func (c *common) changefeedOptions(log *slog.Logger) changefeed.Options {
-	return changefeed.Options{DBName: c.dbName, Stream: c.stream, DLQStream: c.dlqStream, BatchSize: c.pubBatch,
+	return changefeed.Options{DBName: c.dbName, Stream: c.stream, DLQStream: c.dlqStream, BatchSize: c.pubBatch, MaxBatchBytes: c.pubBytes,
 		PollInterval: c.pollInterval, PruneDelay: c.pruneDelay, TombstoneTTL: c.tombstoneTTL, Replicas: c.replicas, Logger: log}
 }
 

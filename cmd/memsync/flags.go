@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/memsync/memsync/changefeed"
 )
 
 var errHelp = errors.New("help shown")
@@ -35,6 +37,7 @@ type common struct {
 	pollInterval   time.Duration
 	pruneDelay     time.Duration
 	pubBatch       int
+	pubBytes       int
 	tombstoneTTL   time.Duration
 	validateEvery  time.Duration
 	triggerSubj    string
@@ -118,6 +121,7 @@ func (c *common) changefeedFlags() {
 	c.fs.DurationVar(&c.pollInterval, "poll-interval", 200*time.Millisecond, "idle change-log poll interval")
 	c.fs.DurationVar(&c.pruneDelay, "prune-delay", 3*time.Minute, "age a checkpoint needs before the change log is pruned below it")
 	c.fs.IntVar(&c.pubBatch, "publish-batch", 500, "change-log rows per atomic publish batch (1..999)")
+	c.fs.IntVar(&c.pubBytes, "publish-max-bytes", changefeed.DefaultMaxBatchBytes, "bytes per atomic publish batch (at least 65536); rows are read only up to it")
 	c.fs.IntVar(&c.replicas, "replicas", 1, "stream replicas (3 on a three-node cluster)")
 	c.fs.DurationVar(&c.tombstoneTTL, "tombstone-ttl", 30*24*time.Hour, "how long delete tombstones stay in the stream (0 = forever); workers offline longer rebuild")
 }

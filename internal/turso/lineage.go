@@ -49,3 +49,19 @@ func (d *DB) ForkLineage(ctx context.Context, from string, cursor uint64) (strin
 	})
 	return now, d.classify(err)
 }
+
+// HeadAndLineage reads the change-log head and the lineage in one
+// statement (one round trip to a remote database), inside a snapshot.
+func HeadAndLineage(ctx context.Context, q rowQuerier) (uint64, string, error) {
+	var lineage []byte
+	var head sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT CAST((SELECT value FROM memsync_meta WHERE key = 'lineage') AS BLOB),
+  (SELECT seq FROM sqlite_sequence WHERE name = 'memsync_changelog')`).Scan(&lineage, &head)
+	if isNoTable(err) || (err == nil && lineage == nil) {
+		return 0, "", ErrNotInstalled
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("read head and lineage: %w", err)
+	}
+	return uint64(head.Int64), string(lineage), nil
+}

@@ -1,0 +1,76 @@
+package changefeed
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/memsync/memsync/internal/turso"
+)
+
+// outBatch is one atomic batch to publish: entity messages in version
+// order (the checkpoint is added when publishing) and the cursor it moves
+// to; items[i] produced msgs[i].
+type outBatch struct {
+	msgs   []*nats.Msg
+	items  []item
+	bytes  int
+	cursor uint64
+	head   uint64 // change-log head seen by the read (carried by the checkpoint)
+}
+
+// cut keeps the first n messages; the cursor stops just before the first
+// change left out.
+//
+// INVARIANT 1: every change_id <= the cursor is in the batch or parked:
+// items are in version order, and an entity left out has its newest
+// change above the cursor, so the next read finds it again.
+func (b *outBatch) cut(n int) {
+	b.cursor = b.items[n].Version - 1
+	b.msgs, b.items = b.msgs[:n], b.items[:n]
+	b.bytes = 0
+	for _, m := range b.msgs {
+		b.bytes += msgBytes(m)
+	}
+}
+
+// buildBatch turns the read batch into messages, up to the messages and
+// bytes one atomic batch may hold; rows that cannot be published at all
+// (malformed, too large) go to the dead-letter stream with the reason.
+func (c *Changefeed) buildBatch(ctx context.Context, b *readBatch, cur cursor) (*outBatch, int, error) {
+	out := &outBatch{cursor: b.cursor, head: b.head}
+	limit, dead := c.entityMsgsPerBatch(), 0
+	for _, it := range b.items {
+		m, err := c.itemMsg(it, cur.Epoch)
+		if err != nil {
+			// Malformed rows (and rows too large to publish) are parked with
+			// the reason; they never block the rest of the batch.
+			if err := c.deadLetter(ctx, it, cur.Epoch, err); err != nil {
+				return nil, dead, err
+			}
+			dead++
+			continue
+		}
+		size := msgBytes(m)
+		if len(out.msgs) == limit || (len(out.msgs) > 0 && out.bytes+size > c.opts.MaxBatchBytes-checkpointBytes) {
+			out.cursor = it.Version - 1
+			break
+		}
+		if it.Row != nil {
+			it.Row.Data = nil // now in the message: hold the bytes once
+		}
+		out.msgs, out.items, out.bytes = append(out.msgs, m), append(out.items, it), out.bytes+size
+	}
+	return out, dead, nil
+}
+
+func (c *Changefeed) itemMsg(it item, epoch string) (*nats.Msg, error) {
+	if it.NullID {
+		return nil, fmt.Errorf("%w: %s with a NULL id (change %d)", turso.ErrMalformedRow, it.Entity, it.Version)
+	}
+	if it.Row != nil && it.Row.Err != nil {
+		return nil, it.Row.Err
+	}
+	return c.entityMsg(it, epoch)
+}
