@@ -59,7 +59,7 @@ func (a *applier) run(in Batch) error {
 // Pebble batch as the data and committed with Sync before anyone acks.
 func (a *applier) commit(in Batch) error {
 	if in.Position > a.st.Position {
-		a.st.Position = in.Position
+		a.st.Position, a.st.PositionTime = in.Position, in.PositionTime
 	}
 	a.st.AppliedVersion = max(a.st.AppliedVersion, in.Checkpoint)
 	a.st.LastSyncMs = time.Now().UnixMilli()

@@ -87,11 +87,12 @@ func startTimeOf(data []byte) (int64, error) {
 
 // Batch is one unit of work: changes in stream order, the highest publisher
 // checkpoint cursor seen among them (0 if none) and the stream sequence of
-// the last message.
+// the last message, with the time the server stored it (unix nanoseconds).
 type Batch struct {
-	Changes    []Change
-	Checkpoint uint64
-	Position   uint64
+	Changes      []Change
+	Checkpoint   uint64
+	Position     uint64
+	PositionTime int64
 }
 
 // BodySource provides the newest published change of an entity; the worker

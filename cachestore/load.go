@@ -87,12 +87,21 @@ func (l *Loader) Flush() error {
 	return nil
 }
 
-// Finish records the window and the position (the checkpoint's stream
-// sequence) and commits.
-func (l *Loader) Finish(position uint64, stream StreamIdentity, lineage string) error {
+// Origin is where a snapshot load resumes in the stream: the checkpoint it
+// was stamped from.
+type Origin struct {
+	Position     uint64 // the checkpoint's stream sequence
+	PositionTime int64  // when the server stored it (unix nanoseconds)
+	Stream       StreamIdentity
+	Lineage      string // the checkpoint's lineage
+}
+
+// Finish records the window and the origin (position, stream, lineage) and
+// commits.
+func (l *Loader) Finish(o Origin) error {
 	l.s.mu.Lock()
-	st := State{Position: position, AppliedVersion: l.version, Stream: stream, Lineage: lineage,
-		LastSyncMs: time.Now().UnixMilli(), Count: l.count, Boundary: l.boundary}
+	st := State{Position: o.Position, PositionTime: o.PositionTime, AppliedVersion: l.version, Stream: o.Stream,
+		Lineage: o.Lineage, LineageSince: o.Position, LastSyncMs: time.Now().UnixMilli(), Count: l.count, Boundary: l.boundary}
 	l.s.mu.Unlock()
 	if err := l.b.Set(metaKey("state"), st.encode(), nil); err != nil {
 		return wrapErr(err)

@@ -3,6 +3,9 @@ package cachestore
 import (
 	"encoding/json"
 	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // StreamIdentity names the stream a cache was built from, so that a stream
@@ -16,12 +19,22 @@ type StreamIdentity struct {
 type State struct {
 	// Position is the stream sequence of the last applied message.
 	Position uint64 `json:"position"`
+	// PositionTime is when the server stored the message at Position (unix
+	// nanoseconds, 0 if unknown). With Position it names what the cache
+	// applied there: a message stored later at or below Position means the
+	// stream was rolled back and refilled under the cache.
+	PositionTime int64 `json:"position_time,omitempty"`
 	// AppliedVersion is the newest publisher checkpoint cursor applied: every
 	// change with change_id <= AppliedVersion has been seen by this cache.
 	AppliedVersion uint64         `json:"applied_version"`
 	Stream         StreamIdentity `json:"stream"`
 	Lineage        string         `json:"lineage"`
-	LastSyncMs     int64          `json:"last_sync_ms"`
+	// LineageSince is the stream sequence of a checkpoint of Lineage (0 if
+	// unknown): messages of another lineage below it are leftovers of an
+	// earlier database, messages of another lineage above it mean the
+	// stream now carries another database.
+	LineageSince uint64 `json:"lineage_since,omitempty"`
+	LastSyncMs   int64  `json:"last_sync_ms"`
 	// window state: number of cached episodes and the sort key of the last one.
 	Count    int    `json:"count"`
 	Boundary []byte `json:"boundary,omitempty"`
@@ -38,4 +51,45 @@ func decodeState(b []byte) (State, error) {
 		return State{}, fmt.Errorf("%w: state: %v", ErrCorrupt, err)
 	}
 	return s, nil
+}
+
+// updateState changes the durable state outside a batch (Sync).
+func (s *Store) updateState(change func(*State)) error {
+	release, err := s.acquireWrite()
+	if err != nil {
+		return err
+	}
+	defer release()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.state
+	change(&st)
+	if err := s.db.Set(metaKey("state"), st.encode(), pebble.Sync); err != nil {
+		return wrapErr(err)
+	}
+	s.state = st
+	return nil
+}
+
+// SetStream records the stream identity (and lineage) before the first batch.
+func (s *Store) SetStream(id StreamIdentity, lineage string) error {
+	return s.updateState(func(st *State) { st.Stream, st.Lineage = id, lineage })
+}
+
+// SetLineage records the database the cache follows and the stream
+// sequence of a checkpoint of it (see State.LineageSince).
+func (s *Store) SetLineage(lineage string, since uint64) error {
+	return s.updateState(func(st *State) { st.Lineage, st.LineageSince = lineage, since })
+}
+
+// ResetPosition sets the stream position back to 0 so that the next
+// consumer replays the whole stream (versions make the replay idempotent).
+func (s *Store) ResetPosition() error {
+	return s.updateState(func(st *State) { st.Position, st.PositionTime = 0, 0 })
+}
+
+// Touch records t as the last time the cache was in sync with the stream
+// (a worker stopping cleanly while idle).
+func (s *Store) Touch(t time.Time) error {
+	return s.updateState(func(st *State) { st.LastSyncMs = max(st.LastSyncMs, t.UnixMilli()) })
 }

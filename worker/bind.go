@@ -12,12 +12,13 @@ import (
 	"github.com/memsync/memsync/protocol"
 )
 
-// bind checks the stream is the one the cache was built from and attaches
-// the durable consumer at the cache's position.
+// bind checks the stream is the one the cache was built from and still
+// continues from the cache's position, then attaches the durable consumer
+// there.
 func (w *Worker) bind(ctx context.Context) error {
 	s, err := w.js.Stream(ctx, w.opts.Stream)
 	if err != nil {
-		return fmt.Errorf("worker: stream %s: %w", w.opts.Stream, err)
+		return w.streamMissing(err)
 	}
 	info, err := s.Info(ctx)
 	if err != nil {
@@ -26,13 +27,31 @@ func (w *Worker) bind(ctx context.Context) error {
 	if err := w.checkStream(info); err != nil {
 		return err
 	}
+	if err := w.checkContinuity(ctx, info); err != nil {
+		return err
+	}
 	w.stream = s
+	if err := w.adoptLineage(ctx); err != nil {
+		return err
+	}
 	w.cons, err = w.consumer(ctx, s)
 	return err
 }
 
-// checkStream detects a stream recreated (new creation time) or rolled back
-// (last sequence below the cache's position) under the cache.
+// streamMissing explains a stream that cannot be found. For a cache built
+// from it, it was deleted: the worker keeps serving the cache (stale) and
+// retries; once the changefeed re-creates it, checkStream sees the new
+// creation time and the cache is rebuilt.
+func (w *Worker) streamMissing(err error) error {
+	if errors.Is(err, jetstream.ErrStreamNotFound) && w.store.State().Stream.Name != "" {
+		return fmt.Errorf("worker: stream %s was deleted under cache %s; waiting for the changefeed to re-create it, then rebuilding: %w",
+			w.opts.Stream, w.store.Dir(), err)
+	}
+	return fmt.Errorf("worker: stream %s: %w", w.opts.Stream, err)
+}
+
+// checkStream detects a stream recreated (new creation time) under the
+// cache, or one whose delete tombstones may have expired while it was away.
 func (w *Worker) checkStream(info *jetstream.StreamInfo) error {
 	st := w.store.State()
 	id := cachestore.StreamIdentity{Name: info.Config.Name, Created: info.Created.UnixNano()}
@@ -43,14 +62,7 @@ func (w *Worker) checkStream(info *jetstream.StreamInfo) error {
 		return fmt.Errorf("%w: cache %s was built from stream %s created %d, the stream now was created %d; run `memsync rebuild --worker %s`",
 			ErrStreamReplaced, w.store.Dir(), st.Stream.Name, st.Stream.Created, id.Created, w.opts.Name)
 	}
-	if err := w.checkTombstones(info, st); err != nil {
-		return err
-	}
-	if info.State.LastSeq < st.Position {
-		return fmt.Errorf("%w: cache %s is at sequence %d but the stream ends at %d; run `memsync rebuild --worker %s`",
-			ErrStreamReplaced, w.store.Dir(), st.Position, info.State.LastSeq, w.opts.Name)
-	}
-	return nil
+	return w.checkTombstones(info, st)
 }
 
 func (w *Worker) filters() []string {

@@ -11,11 +11,26 @@
 // disagrees with it (a crash between commit and ack, a deleted consumer), the
 // consumer is re-created to start right after the cache's position, so a
 // crash costs at most one redelivered batch, and redeliveries are no-ops.
+// Before it binds, the worker checks that the stream still continues from
+// that position (continuity.go): same stream (creation time), not ending
+// below it, not purged past it (first sequence <= position+1: the server
+// would silently move the consumer forward), and nothing stored again at or
+// below it after the message the cache applied there (a rollback refilled
+// past it; the cache records that message's stored time). A break is
+// ErrStreamReplaced: only a rebuild repairs it.
+//
+// Lineage (lineage.go): a cache follows one database. Messages, backfill
+// bodies and heartbeats of another lineage are never applied, parked or
+// counted: below the checkpoint the cache's lineage is known from they are
+// leftovers of an earlier database and skipped, above it they mean the
+// stream carries another database (ErrLineageChanged, a rebuild).
 //
 // Invariants upheld here (DESIGN.md section 4):
 //   - 3 ack only after durable apply: Ack is called only after
 //     Store.Apply returned, i.e. after the Pebble batch with the position was
-//     committed with Sync.
+//     committed with Sync; a poison message is parked in the dead-letter
+//     stream before, but terminated (which acknowledges it and, under
+//     AckAll, everything before it) only after that commit.
 //   - 4 idempotent apply: duplicates and redeliveries go through the
 //     version check in cachestore and are counted as skipped.
 //   - 7 reads never block on the network: readers use the Store directly.

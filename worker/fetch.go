@@ -11,7 +11,6 @@ import (
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/internal/outage"
-	"github.com/memsync/memsync/protocol"
 )
 
 // fetchAndApply fetches one batch, applies it durably, then acknowledges it.
@@ -20,17 +19,21 @@ func (w *Worker) fetchAndApply(ctx context.Context, noWait bool) (int, error) {
 	if err != nil || len(msgs) == 0 {
 		return 0, err
 	}
-	b, err := w.decode(ctx, msgs)
+	d, err := w.decode(ctx, msgs)
 	if err != nil {
 		return 0, err
 	}
+	b := d.batch
 	start := time.Now()
 	st, err := w.apply(ctx, b)
 	if err != nil {
 		return 0, err
 	}
 	// INVARIANT 3: acknowledge only after Apply committed the batch and the
-	// position with Sync. AckAll on the last message covers the batch.
+	// position with Sync. AckAll on the last message covers the batch;
+	// terminating a parked message acknowledges it and, under AckAll, every
+	// message before it, so that too waits for the commit.
+	w.terminate(d.parked)
 	if err := msgs[len(msgs)-1].Ack(); err != nil {
 		w.log.Debug("ack lost; the batch will be redelivered as no-ops", "error", err)
 	}
@@ -63,60 +66,6 @@ func (w *Worker) fetch(ctx context.Context, noWait bool) ([]jetstream.Msg, error
 	}
 	w.lastContact = time.Now()
 	return msgs, ctx.Err()
-}
-
-// decode turns messages into a cachestore batch; undecodable messages are
-// parked in the dead-letter stream with the reason and left out.
-func (w *Worker) decode(ctx context.Context, msgs []jetstream.Msg) (cachestore.Batch, error) {
-	var b cachestore.Batch
-	for _, m := range msgs {
-		meta, err := m.Metadata()
-		if err != nil {
-			return b, fmt.Errorf("worker: message metadata: %w", err)
-		}
-		b.Position = meta.Sequence.Stream
-		if err := w.decodeOne(m, &b); err != nil {
-			if perr := w.park(ctx, m, err); perr != nil {
-				return b, perr
-			}
-		}
-	}
-	return b, nil
-}
-
-func (w *Worker) decodeOne(m jetstream.Msg, b *cachestore.Batch) error {
-	if m.Subject() == protocol.CheckpointSubject(w.opts.DBName) {
-		cp, err := protocol.DecodeCheckpoint(m.Data())
-		if err != nil {
-			return err
-		}
-		b.Checkpoint = max(b.Checkpoint, cp.Cursor)
-		return w.checkLineage(cp.Lineage)
-	}
-	env, err := protocol.DecodeEnvelope(m.Data())
-	if err != nil {
-		return err
-	}
-	c := cachestore.ChangeFromEnvelope(env)
-	if err := c.Prepare(); err != nil {
-		return err
-	}
-	if err := w.checkLineage(env.Lineage); err != nil {
-		return err
-	}
-	b.Changes = append(b.Changes, c)
-	return nil
-}
-
-func (w *Worker) checkLineage(l string) error {
-	st := w.store.State()
-	if st.Lineage == "" {
-		return w.store.SetStream(st.Stream, l)
-	}
-	if st.Lineage != l {
-		return fmt.Errorf("%w: cache has lineage %s, message has %s; run `memsync rebuild --worker %s`", ErrLineageChanged, st.Lineage, l, w.opts.Name)
-	}
-	return nil
 }
 
 // maxUnavailable is how many times a batch may fail for a body missing from

@@ -30,6 +30,7 @@ type health struct {
 	started    time.Time
 	lastBeat   time.Time
 	head       uint64
+	foreign    string // lineage of heartbeats from another database's changefeed
 	caughtUpAt time.Time
 	askedAt    time.Time
 	h          Health
@@ -40,8 +41,16 @@ func (w *Worker) onHeartbeat(m *nats.Msg) {
 	if err != nil {
 		return
 	}
+	mine := w.store.State().Lineage
 	w.health.mu.Lock()
 	defer w.health.mu.Unlock()
+	if mine != "" && hb.Lineage != mine {
+		// Another database's head says nothing about this cache's lag, and
+		// it is no sign of life of this database's changefeed.
+		w.health.foreign = hb.Lineage
+		return
+	}
+	w.health.foreign = ""
 	w.health.lastBeat, w.health.head = time.Now(), hb.Head
 }
 
@@ -92,6 +101,9 @@ func (w *Worker) staleReason(now time.Time, h Health) string {
 	}
 	if now.Sub(since) > w.opts.StaleAfter {
 		r = append(r, "no changefeed heartbeat")
+	}
+	if w.health.foreign != "" {
+		r = append(r, "the changefeed publishes another database (lineage "+w.health.foreign+")")
 	}
 	if t, _ := w.outage.State(); !t.IsZero() {
 		r = append(r, "cannot reach the stream")

@@ -67,7 +67,7 @@ func runRun(ctx context.Context, args []string) error {
 		return err
 	}
 	if *once {
-		return c.runOnce(ctx, cf, n, log)
+		return c.runOnce(ctx, cf, n, db, log)
 	}
 	rd, err := c.newReads(log, n.url)
 	if err != nil {
@@ -287,11 +287,33 @@ func (c *common) rebuildConfig(n *natsConn, db *turso.DB, log *slog.Logger) rebu
 		Logger: log, ValidateEvery: c.validateEvery, TriggerSubject: c.triggerSubj}
 }
 
-// runOnce opens the cache (repairing it first if it is corrupt) and catches up.
-func (c *common) runOnce(ctx context.Context, cf *changefeed.Changefeed, n *natsConn, log *slog.Logger) error {
+// runOnce catches the cache up. A cache only a rebuild repairs (a replaced
+// or purged stream, another database at the Turso URL, a stuck batch) is
+// rebuilt from Turso once the change log is published, then caught up again.
+func (c *common) runOnce(ctx context.Context, cf *changefeed.Changefeed, n *natsConn, db *turso.DB, log *slog.Logger) error {
 	if err := os.MkdirAll(filepath.Dir(c.cachePath()), 0o755); err != nil {
 		return err
 	}
+	err := c.catchUpCache(ctx, cf, n, log)
+	if worker.NeedsRebuild(err) {
+		if _, perr := publishAll(ctx, cf, log); perr != nil {
+			return perr
+		}
+		if rerr := rebuild.Repair(ctx, c.rebuildConfig(n, db, log), err); rerr != nil {
+			return rerr
+		}
+		err = c.catchUpCache(ctx, cf, n, log)
+	}
+	if err != nil {
+		return err
+	}
+	c.printNext()
+	return nil
+}
+
+// catchUpCache opens the cache (repairing it first if it is corrupt) and
+// catches up; the cache is closed when it returns.
+func (c *common) catchUpCache(ctx context.Context, cf *changefeed.Changefeed, n *natsConn, log *slog.Logger) error {
 	store, err := c.openCache()
 	if errors.Is(err, cachestore.ErrConfigChanged) || errors.Is(err, cachestore.ErrCorrupt) {
 		// A fresh cache built from the stream replaces it (the old one is kept aside).
@@ -310,11 +332,7 @@ func (c *common) runOnce(ctx context.Context, cf *changefeed.Changefeed, n *nats
 	if err != nil {
 		return &exitError{2, err}
 	}
-	if err := catchUpOnce(ctx, cf, w, log); err != nil {
-		return err
-	}
-	c.printNext()
-	return nil
+	return catchUpOnce(ctx, cf, w, log)
 }
 
 // printNext names the commands a newcomer tries after the first sync.

@@ -86,8 +86,23 @@ func Run(ctx context.Context, cfg Config, source, reason string) (Result, error)
 
 // FromStream fills a staging cache from the compacted stream (the latest
 // message of every entity) with a worker of its own, then swaps it in. A
-// killed rebuild resumes from the staging cache's position.
+// killed rebuild resumes from the staging cache's position; a resumed
+// staging cache that no longer matches the stream (recreated, purged past
+// it, another database) is started again cleanly.
 func FromStream(ctx context.Context, cfg Config, reason string) (Result, error) {
+	n, pos, err := fillStaging(ctx, cfg)
+	if errors.Is(err, worker.ErrStreamReplaced) || errors.Is(err, worker.ErrLineageChanged) {
+		cfg.log().Warn("staging cache no longer matches the stream; starting it again", "error", err)
+		_ = os.RemoveAll(stagingDir(cfg.Dir))
+		n, pos, err = fillStaging(ctx, cfg)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	return finish(cfg, Result{Source: "stream", Entities: n, Position: pos}, reason)
+}
+
+func fillStaging(ctx context.Context, cfg Config) (n int, pos uint64, err error) {
 	staging := stagingDir(cfg.Dir)
 	store, err := cachestore.Open(staging, &cfg.Options)
 	if errors.Is(err, cachestore.ErrCorrupt) || errors.Is(err, cachestore.ErrConfigChanged) {
@@ -95,17 +110,14 @@ func FromStream(ctx context.Context, cfg Config, reason string) (Result, error) 
 		store, err = cachestore.Open(staging, &cfg.Options)
 	}
 	if err != nil {
-		return Result{}, err
+		return 0, 0, err
 	}
-	n, err := catchUpStaging(ctx, cfg, store)
-	pos := store.State().Position
+	n, err = catchUpStaging(ctx, cfg, store)
+	pos = store.State().Position
 	if cerr := store.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
-	if err != nil {
-		return Result{}, err
-	}
-	return finish(cfg, Result{Source: "stream", Entities: n, Position: pos}, reason)
+	return n, pos, err
 }
 
 func catchUpStaging(ctx context.Context, cfg Config, store *cachestore.Store) (int, error) {

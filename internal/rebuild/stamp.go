@@ -17,6 +17,7 @@ import (
 // publisher checkpoint (cursor at sequence seq), or zero when there is none.
 type checkpoint struct {
 	seq, cursor uint64
+	time        int64 // when the server stored it (unix nanoseconds)
 	lineage     string
 	stream      cachestore.StreamIdentity
 }
@@ -43,7 +44,7 @@ func lastCheckpoint(ctx context.Context, cfg Config) (checkpoint, error) {
 	if err != nil {
 		return cp, err
 	}
-	cp.seq, cp.cursor, cp.lineage = m.Sequence, body.Cursor, body.Lineage
+	cp.seq, cp.cursor, cp.time, cp.lineage = m.Sequence, body.Cursor, m.Time.UnixNano(), body.Lineage
 	return cp, nil
 }
 

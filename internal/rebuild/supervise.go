@@ -94,7 +94,7 @@ func (s *supervisor) loop(ctx context.Context) error {
 			return fmt.Errorf("%w: last error: %v", ErrRebuildLoop, err)
 		}
 		recent = append(recent, time.Now())
-		if err := repair(ctx, s.cfg, err); err != nil {
+		if err := Repair(ctx, s.cfg, err); err != nil {
 			return err
 		}
 	}
@@ -107,7 +107,7 @@ func (s *supervisor) runOnce(ctx context.Context) error {
 		return err
 	}
 	store := cache.Store
-	defer store.Close()
+	defer cache.Close() // the store and its index follower
 	w, err := worker.New(store, s.cfg.JS, worker.WithOptions(s.cfg.Worker))
 	if err != nil {
 		return err
@@ -216,10 +216,13 @@ func trim(ts []time.Time, now time.Time) []time.Time {
 	return out
 }
 
-// repair picks the source: Turso when the cache cannot trust the stream's
-// history (replaced stream, lineage change, expired tombstones, a stuck
-// batch, a divergence) and Turso is reachable from here, the stream otherwise.
-func repair(ctx context.Context, cfg Config, cause error) error {
+// Repair rebuilds the cache for cause (an error worker.NeedsRebuild
+// accepts, or ErrDiverged) with the cache closed. It picks the source: Turso
+// when the cache cannot trust the stream's history (replaced or purged
+// stream, lineage change, expired tombstones, a stuck batch, a divergence)
+// and Turso is reachable from here, the stream otherwise. `run --once` uses
+// it as the supervisor does.
+func Repair(ctx context.Context, cfg Config, cause error) error {
 	source := "stream"
 	if cfg.DB != nil && (errors.Is(cause, worker.ErrStreamReplaced) || errors.Is(cause, worker.ErrLineageChanged) ||
 		errors.Is(cause, ErrDiverged) || errors.Is(cause, worker.ErrTombstonesExpired) || errors.Is(cause, worker.ErrStuck)) {

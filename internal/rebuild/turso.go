@@ -21,7 +21,7 @@ func FromTurso(ctx context.Context, cfg Config, reason string) (Result, error) {
 	if cfg.DB == nil {
 		return Result{}, ErrNoTurso
 	}
-	cp, err := lastCheckpoint(ctx, cfg)
+	cp, err := checkpointOfDB(ctx, cfg)
 	if err != nil {
 		return Result{}, err
 	}
@@ -60,7 +60,7 @@ func loadSnapshot(ctx context.Context, cfg Config, store *cachestore.Store, cp c
 	if err != nil {
 		return l.n, err
 	}
-	return l.n, l.loader.Finish(cp.seq, cp.stream, cp.lineage)
+	return l.n, l.loader.Finish(cachestore.Origin{Position: cp.seq, PositionTime: cp.time, Stream: cp.stream, Lineage: cp.lineage})
 }
 
 type snapshotLoader struct {

@@ -1,0 +1,175 @@
+package integration
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/memsync/memsync/internal/seed"
+	"github.com/memsync/memsync/internal/testenv"
+	"github.com/memsync/memsync/internal/turso"
+)
+
+// The robustness harness (in the spirit of etcd's robustness tests): the
+// real changefeed and worker processes run while an agent writes, and a
+// randomized schedule of faults hits them. The schedule (which fault, how
+// long between faults) comes from one seed that is logged and replays with
+// -seed; process timing is real, so a replay re-runs the same schedule, not
+// the same interleaving. At the end the cache must validate consistent
+// against Turso: nothing lost, nothing stale, nothing resurrected.
+//
+//	go test ./integration -run Robustness                          # a short schedule (CI)
+//	go test ./integration -run Robustness -faults 200 -seed 7      # a long one, replayable
+var chaosFaults = flag.Int("faults", 0, "faults in the robustness schedule (0: MEMSYNC_CHAOS_FAULTS or 12)")
+
+// regressionSeeds are schedules that once failed; each runs as a named case.
+var regressionSeeds = []uint64{}
+
+// chaos is one robustness run: the processes, the database, the NATS server.
+type chaos struct {
+	t         *testing.T
+	dir, path string
+	nats      *testenv.NATS
+	js        jetstream.JetStream
+	db        *turso.DB
+	cf, wk    *proc
+	stopWrite func() int
+	written   int
+	lineage   int // database replacements so far
+}
+
+// fault is one kind of damage the harness inflicts.
+type fault struct {
+	name string
+	do   func(c *chaos, r *rand.Rand)
+}
+
+var faults = []fault{
+	{"kill -9 changefeed", func(c *chaos, _ *rand.Rand) { c.cf.kill(); c.cf.start() }},
+	{"kill -9 worker", func(c *chaos, _ *rand.Rand) { c.wk.kill(); c.wk.start() }},
+	{"restart NATS", func(c *chaos, _ *rand.Rand) { c.nats.Restart() }},
+	{"purge stream", func(c *chaos, _ *rand.Rand) {
+		c.streamOp(func(s jetstream.Stream) error { return s.Purge(c.t.Context()) })
+	}},
+	{"delete stream", func(c *chaos, _ *rand.Rand) { _ = c.js.DeleteStream(c.t.Context(), "MEMSYNC") }},
+	{"delete consumer", func(c *chaos, _ *rand.Rand) {
+		_ = c.js.DeleteConsumer(c.t.Context(), "MEMSYNC", "memsync-default-default")
+	}},
+	{"worker lags behind a pruned log and a purge", func(c *chaos, _ *rand.Rand) {
+		c.wk.kill()
+		time.Sleep(1500 * time.Millisecond) // deletes and rewrites happen; the log prunes (--prune-delay 1s)
+		c.streamOp(func(s jetstream.Stream) error { return s.Purge(c.t.Context()) })
+		c.wk.start()
+	}},
+	{"corrupt cache", func(c *chaos, _ *rand.Rand) {
+		c.wk.kill()
+		corruptions[0].do(c.t, filepath.Join(c.dir, "cache", "default"))
+		c.wk.start()
+	}},
+	{"replace database", func(c *chaos, r *rand.Rand) { c.replaceDatabase(r.Uint64()) }},
+}
+
+func (c *chaos) streamOp(op func(jetstream.Stream) error) {
+	if s, err := c.js.Stream(c.t.Context(), "MEMSYNC"); err == nil {
+		_ = op(s)
+	}
+}
+
+// replaceDatabase swaps the Turso file for a different database (a new
+// lineage) with both processes stopped, as an operator restoring another
+// backup would.
+func (c *chaos) replaceDatabase(s uint64) {
+	c.written += c.stopWrite()
+	c.cf.kill()
+	c.wk.kill()
+	c.db.Close()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		_ = os.Remove(c.path + suffix)
+	}
+	c.lineage++
+	c.db = testenv.TursoAt(c.t, c.path)
+	if err := seed.Seed(c.t.Context(), c.db.SQL(), seed.Options{Episodes: 60, Patterns: 3, EmbeddingDim: 16, Seed: s}); err != nil {
+		c.t.Fatal(err)
+	}
+	c.stopWrite = startChaosWriter(c.t, c.db)
+	c.cf.start()
+	c.wk.start()
+}
+
+func faultCount() int {
+	if *chaosFaults > 0 {
+		return *chaosFaults
+	}
+	if v, err := strconv.Atoi(os.Getenv("MEMSYNC_CHAOS_FAULTS")); err == nil && v > 0 {
+		return v
+	}
+	return 12
+}
+
+func TestRobustness(t *testing.T) {
+	for _, s := range regressionSeeds {
+		t.Run(fmt.Sprintf("seed=%d", s), func(t *testing.T) { runRobustness(t, s, faultCount()) })
+	}
+	s := *modelSeed
+	if s == 0 {
+		s = rand.Uint64()
+	}
+	t.Run("schedule", func(t *testing.T) { runRobustness(t, s, faultCount()) })
+}
+
+func runRobustness(t *testing.T, seedV uint64, n int) {
+	t.Logf("robustness schedule: seed %d, %d faults (replay: go test ./integration -run Robustness -seed %d -faults %d)", seedV, n, seedV, n)
+	c := newChaos(t)
+	r := rand.New(rand.NewPCG(seedV, 0x5eed))
+	var applied []string
+	for range n {
+		time.Sleep(time.Duration(50+r.IntN(400)) * time.Millisecond)
+		f := faults[r.IntN(len(faults))]
+		applied = append(applied, f.name)
+		f.do(c, r)
+	}
+	c.written += c.stopWrite()
+	waitConsumerDone(t, c.js, c.db)
+	c.cf.stop()
+	c.wk.stop()
+	out := memsync(t, nil, "validate", "--data-dir="+c.dir, "--max-episodes=25", "--json")
+	if out.code != 0 {
+		t.Fatalf("seed %d: after %d faults (%s) validate exit %d:\n%s\nworker logs:\n%s\nchangefeed logs:\n%s",
+			seedV, n, strings.Join(applied, ", "), out.code, out.stdout, c.wk.logs(), c.cf.logs())
+	}
+	t.Logf("seed %d: %d faults, %d database replacements, %d agent writes; validate consistent", seedV, n, c.lineage, c.written)
+}
+
+func newChaos(t *testing.T) *chaos {
+	dir := t.TempDir()
+	c := &chaos{t: t, dir: dir, path: filepath.Join(dir, "memory.db"), nats: testenv.StartNATS(t)}
+	_, c.js = c.nats.Connect(t)
+	c.db = testenv.TursoAt(t, c.path)
+	if err := seed.Seed(t.Context(), c.db.SQL(), seed.Options{Episodes: 100, Patterns: 5, EmbeddingDim: 16, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	url := c.nats.ClientURL()
+	c.cf = &proc{t: t, args: []string{"changefeed", "--data-dir=" + dir, "--nats=" + url, "--poll-interval=10ms",
+		"--publish-batch=50", "--prune-delay=1s", "--log-format=json"}}
+	c.wk = &proc{t: t, args: []string{"worker", "--data-dir=" + dir, "--nats=" + url, "--turso=file:" + c.path, "--max-episodes=25",
+		"--batch-size=32", "--validate-every=0", "--log-format=json", "--no-serve"}}
+	c.cf.start()
+	c.wk.start()
+	c.stopWrite = startChaosWriter(t, c.db)
+	t.Cleanup(func() {
+		for _, p := range []*proc{c.cf, c.wk} {
+			if p.cmd.ProcessState == nil {
+				p.kill()
+			}
+		}
+	})
+	return c
+}
