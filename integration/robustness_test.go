@@ -30,8 +30,16 @@ import (
 //	go test ./integration -run Robustness -faults 200 -seed 7      # a long one, replayable
 var chaosFaults = flag.Int("faults", 0, "faults in the robustness schedule (0: MEMSYNC_CHAOS_FAULTS or 12)")
 
-// regressionSeeds are schedules that once failed; each runs as a named case.
-var regressionSeeds = []uint64{}
+// regressions are schedules that once failed; each runs as a named case.
+var regressions = []struct {
+	seed   uint64
+	faults int
+}{
+	// a Turso rebuild without a checkpoint left the cache lineage-less; it
+	// adopted a replaced database's leftovers from the stream (patterns of
+	// two databases cached, 106 diverged)
+	{7, 200},
+}
 
 // chaos is one robustness run: the processes, the database, the NATS server.
 type chaos struct {
@@ -44,6 +52,7 @@ type chaos struct {
 	stopWrite func() int
 	written   int
 	lineage   int // database replacements so far
+	restores  int // restores of an earlier backup
 }
 
 // fault is one kind of damage the harness inflicts.
@@ -75,6 +84,40 @@ var faults = []fault{
 		c.wk.start()
 	}},
 	{"replace database", func(c *chaos, r *rand.Rand) { c.replaceDatabase(r.Uint64()) }},
+	{"restore database from a backup", func(c *chaos, _ *rand.Rand) { c.restoreOrBackUp() }},
+}
+
+// restoreOrBackUp takes a consistent backup of the database the first time
+// and restores it (an earlier point: the head goes below the published
+// cursor, the lineage stays) the next time, with both processes stopped.
+func (c *chaos) restoreOrBackUp() {
+	backup := filepath.Join(c.dir, "backup.db")
+	if _, err := os.Stat(backup); err != nil {
+		if _, err := c.db.SQL().ExecContext(c.t.Context(), "VACUUM INTO ?", backup); err != nil {
+			c.t.Fatalf("backup: %v", err)
+		}
+		return
+	}
+	c.written += c.stopWrite()
+	c.cf.kill()
+	c.wk.kill()
+	c.db.Close()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		_ = os.Remove(c.path + suffix)
+	}
+	b, err := os.ReadFile(backup)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := os.WriteFile(c.path, b, 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+	_ = os.Remove(backup)
+	c.restores++
+	c.db = testenv.OpenTurso(c.t, c.path)
+	c.stopWrite = startChaosWriter(c.t, c.db)
+	c.cf.start()
+	c.wk.start()
 }
 
 func (c *chaos) streamOp(op func(jetstream.Stream) error) {
@@ -115,8 +158,8 @@ func faultCount() int {
 }
 
 func TestRobustness(t *testing.T) {
-	for _, s := range regressionSeeds {
-		t.Run(fmt.Sprintf("seed=%d", s), func(t *testing.T) { runRobustness(t, s, faultCount()) })
+	for _, r := range regressions {
+		t.Run(fmt.Sprintf("seed=%d,faults=%d", r.seed, r.faults), func(t *testing.T) { runRobustness(t, r.seed, r.faults) })
 	}
 	s := *modelSeed
 	if s == 0 {
@@ -145,7 +188,7 @@ func runRobustness(t *testing.T, seedV uint64, n int) {
 		t.Fatalf("seed %d: after %d faults (%s) validate exit %d:\n%s\nworker logs:\n%s\nchangefeed logs:\n%s",
 			seedV, n, strings.Join(applied, ", "), out.code, out.stdout, c.wk.logs(), c.cf.logs())
 	}
-	t.Logf("seed %d: %d faults, %d database replacements, %d agent writes; validate consistent", seedV, n, c.lineage, c.written)
+	t.Logf("seed %d: %d faults, %d database replacements, %d restores, %d agent writes; validate consistent", seedV, n, c.lineage, c.restores, c.written)
 }
 
 func newChaos(t *testing.T) *chaos {
