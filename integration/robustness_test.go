@@ -147,6 +147,20 @@ func (c *chaos) replaceDatabase(s uint64) {
 	c.wk.start()
 }
 
+// exited reports a process that ended on its own (a zombie not yet waited for).
+func (p *proc) exited() bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return true
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) > 0 && f[0] == "Z" {
+		_ = p.cmd.Wait()
+		return true
+	}
+	return false
+}
+
 func faultCount() int {
 	if *chaosFaults > 0 {
 		return *chaosFaults
@@ -180,6 +194,21 @@ func runRobustness(t *testing.T, seedV uint64, n int) {
 		f.do(c, r)
 	}
 	c.written += c.stopWrite()
+	// A worker that kept failing after 3 rebuilds in 10 minutes stops for an
+	// operator (by design: no rebuild loops); the operator restarts it.
+	restarted := 0
+	for _, p := range []*proc{c.cf, c.wk} {
+		if p.exited() {
+			p.wg.Wait()
+			p.start()
+			restarted++
+		}
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("seed %d: faults %s\nworker logs:\n%s\nchangefeed logs:\n%s", seedV, strings.Join(applied, ", "), c.wk.logs(), c.cf.logs())
+		}
+	})
 	waitConsumerDone(t, c.js, c.db)
 	c.cf.stop()
 	c.wk.stop()
@@ -188,7 +217,8 @@ func runRobustness(t *testing.T, seedV uint64, n int) {
 		t.Fatalf("seed %d: after %d faults (%s) validate exit %d:\n%s\nworker logs:\n%s\nchangefeed logs:\n%s",
 			seedV, n, strings.Join(applied, ", "), out.code, out.stdout, c.wk.logs(), c.cf.logs())
 	}
-	t.Logf("seed %d: %d faults, %d database replacements, %d restores, %d agent writes; validate consistent", seedV, n, c.lineage, c.restores, c.written)
+	t.Logf("seed %d: %d faults, %d database replacements, %d restores, %d agent writes, %d processes restarted after they stopped for an operator; validate consistent",
+		seedV, n, c.lineage, c.restores, c.written, restarted)
 }
 
 func newChaos(t *testing.T) *chaos {
