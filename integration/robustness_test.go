@@ -172,7 +172,14 @@ func faultCount() int {
 }
 
 func TestRobustness(t *testing.T) {
+	// the regression schedules are long (200 faults, ~1.5 min each, more
+	// under -race): they run when a long run is asked for
+	long := *chaosFaults > 0 || os.Getenv("MEMSYNC_CHAOS_FAULTS") != ""
 	for _, r := range regressions {
+		if !long {
+			t.Logf("regression schedule seed %d (%d faults) skipped: run with -faults or MEMSYNC_CHAOS_FAULTS", r.seed, r.faults)
+			continue
+		}
 		t.Run(fmt.Sprintf("seed=%d,faults=%d", r.seed, r.faults), func(t *testing.T) { runRobustness(t, r.seed, r.faults) })
 	}
 	s := *modelSeed

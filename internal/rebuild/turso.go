@@ -3,6 +3,7 @@ package rebuild
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 
 	"github.com/memsync/memsync/cachestore"
@@ -56,7 +57,8 @@ func loadSnapshot(ctx context.Context, cfg Config, store *cachestore.Store, cp c
 		// would adopt whatever the first replayed message carries (leftovers
 		// of a replaced database among them).
 		if cp.lineage == "" {
-			if cp.lineage, err = turso.LineageIn(ctx, tx); err != nil {
+			// not installed: no lineage, and st.check refuses uncaptured rows
+			if cp.lineage, err = turso.LineageIn(ctx, tx); err != nil && !errors.Is(err, turso.ErrNotInstalled) {
 				return err
 			}
 		}
