@@ -3,7 +3,6 @@ package integration
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -319,7 +318,6 @@ func TestReadsWhileNetworkIsDown(t *testing.T) {
 	if bytes.Contains([]byte(logs.String()), []byte("panic")) {
 		t.Fatalf("worker panicked:\n%s", logs.String())
 	}
-	_ = fmt.Sprint()
 }
 
 // A worker killed with SIGKILL leaves its discovery file behind: the read

@@ -84,11 +84,15 @@ func (l *Local) Recent(ctx context.Context, r RecentRequest) (*RecentResponse, e
 	out := &RecentResponse{Episodes: []json.RawMessage{}}
 	err = l.use(ctx, func(c *Cache, v *cachestore.View, f Freshness) error {
 		out.Freshness = f
+		var idx *retrieval.Index
+		if c.Index != nil && r.Filter != (Filter{}) {
+			idx = c.index() // drained once per request, not per episode
+		}
 		return v.Recent(func(id string, start int64, data []byte) (bool, error) {
 			if start < r.Since { // most recent first: nothing older follows
 				return false, nil
 			}
-			ok, err := c.matchEpisode(id, data, r.Filter)
+			ok, err := matchEpisode(idx, id, data, r.Filter)
 			if ok {
 				out.Episodes = append(out.Episodes, data)
 			}
@@ -98,17 +102,16 @@ func (l *Local) Recent(ctx context.Context, r RecentRequest) (*RecentResponse, e
 	return out, err
 }
 
-// matchEpisode applies a filter from the index's metadata when it holds the
-// episode as this snapshot does, decoding the row otherwise.
-func (c *Cache) matchEpisode(id string, data []byte, f Filter) (bool, error) {
+// matchEpisode applies a filter; idx (when not nil) rules episodes out
+// from its metadata without decoding them.
+func matchEpisode(idx *retrieval.Index, id string, data []byte, f Filter) (bool, error) {
 	if f == (Filter{}) {
 		return true, nil
 	}
-	// The index's metadata rules out most episodes without decoding them;
-	// a candidate is confirmed on its row, so every episode returned
+	// A candidate is confirmed on its row, so every episode returned
 	// matches as this snapshot holds it.
-	if c.Index != nil {
-		if m, known := c.index().Match(protocol.EntityEpisode, id, retrieval.Filter(f)); known && !m {
+	if idx != nil {
+		if m, known := idx.Match(protocol.EntityEpisode, id, retrieval.Filter(f)); known && !m {
 			return false, nil
 		}
 	}
