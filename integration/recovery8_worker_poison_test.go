@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -118,10 +117,7 @@ func TestRecovery8UndecodableBackfillBody(t *testing.T) {
 		t.Fatalf("a batch whose backfill body is malformed: %v, want ErrStuck", err)
 	}
 	c.close(t)
-	e.superviseUntilConsistent(dir, opts)
-	if aside, _ := filepath.Glob(dir + ".aside-*stuck*"); len(aside) != 1 {
-		t.Fatalf("no rebuild for the undecodable backfill: %v", aside)
-	}
+	e.repairedBy(dir, opts, "stuck", "no rebuild for the undecodable backfill")
 }
 
 // A poison message that arrived in an atomic batch is parked: the Nats-*

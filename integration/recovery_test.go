@@ -157,11 +157,18 @@ func TestCorruptionIsDetectedAndRepaired(t *testing.T) {
 				s.Close()
 				t.Fatal("damaged cache opened without an error")
 			}
-			e.superviseUntilConsistent(dir, opts)
-			if aside, _ := filepath.Glob(dir + ".aside-*corrupt*"); len(aside) != 1 {
-				t.Fatalf("damaged cache not kept aside: %v", aside)
-			}
+			e.repairedBy(dir, opts, "corrupt", "damaged cache not kept aside")
 		})
+	}
+}
+
+// repairedBy supervises dir until it is consistent and checks that exactly
+// one rebuild for reason happened (its old cache kept aside).
+func (e *env) repairedBy(dir string, opts cachestore.Options, reason, what string) {
+	e.t.Helper()
+	e.superviseUntilConsistent(dir, opts)
+	if aside, _ := filepath.Glob(dir + ".aside-*" + reason + "*"); len(aside) != 1 {
+		e.t.Fatalf("%s: %v", what, aside)
 	}
 }
 
@@ -255,10 +262,7 @@ func TestTombstoneRetentionExceeded(t *testing.T) {
 		t.Fatalf("offline past the tombstone TTL: %v", err)
 	}
 	c2.close(t)
-	e.superviseUntilConsistent(dir, opts)
-	if aside, _ := filepath.Glob(dir + ".aside-*tombstones*"); len(aside) != 1 {
-		t.Fatalf("no rebuild for expired tombstones: %v", aside)
-	}
+	e.repairedBy(dir, opts, "tombstones", "no rebuild for expired tombstones")
 }
 
 // A divergence that only validation can see (a row changed in Turso with
@@ -333,10 +337,7 @@ func TestStuckBackfillIsRebuiltFromTurso(t *testing.T) {
 		t.Fatalf("unapplied batch acknowledged: ack floor %d, position %d -> %d", info.AckFloor.Stream, before, c.store.State().Position)
 	}
 	c.close(t)
-	e.superviseUntilConsistent(dir, opts)
-	if aside, _ := filepath.Glob(dir + ".aside-*stuck*"); len(aside) != 1 {
-		t.Fatalf("no rebuild for the stuck batch: %v", aside)
-	}
+	e.repairedBy(dir, opts, "stuck", "no rebuild for the stuck batch")
 }
 
 // builtCache builds a cache from everything published so far, closes it and
