@@ -36,27 +36,30 @@ type Item struct {
 // ScanCatalog calls fn for every entity of a kind the cache knows, in id
 // (byte) order, from one snapshot, without loading them all into memory.
 func (s *Store) ScanCatalog(e protocol.Entity, fn func(Item) error) error {
+	return s.View(func(v *View) error { return v.ScanCatalog(e, fn) })
+}
+
+// ScanCatalog calls fn for every entity of a kind in the view, in id order.
+func (v *View) ScanCatalog(e protocol.Entity, fn func(Item) error) error {
 	k := kindOf(e)
 	p := catalogPrefix(k)
-	return s.View(func(v *View) error {
-		return v.scan(p, func(key, val []byte) (bool, error) {
-			ent, err := decodeEntry(val)
-			if err != nil {
-				return false, err
-			}
-			it := Item{ID: string(key[len(p):]), Version: ent.Version, Deleted: ent.Deleted, StartTime: ent.StartTime, OwnerID: ent.OwnerID}
-			if ent.OwnerKind != 0 {
-				it.Owner = entityOf(ent.OwnerKind)
-			}
-			it.Data, err = getFrom(v.r, dataKey(k, it.ID))
-			if errors.Is(err, ErrNotFound) {
-				it.Data, err = nil, nil
-			}
-			if err != nil {
-				return false, err
-			}
-			return true, fn(it)
-		})
+	return v.scan(p, func(key, val []byte) (bool, error) {
+		ent, err := decodeEntry(val)
+		if err != nil {
+			return false, err
+		}
+		it := Item{ID: string(key[len(p):]), Version: ent.Version, Deleted: ent.Deleted, StartTime: ent.StartTime, OwnerID: ent.OwnerID}
+		if ent.OwnerKind != 0 {
+			it.Owner = entityOf(ent.OwnerKind)
+		}
+		it.Data, err = getFrom(v.r, dataKey(k, it.ID))
+		if errors.Is(err, ErrNotFound) {
+			it.Data, err = nil, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return true, fn(it)
 	})
 }
 

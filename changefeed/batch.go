@@ -42,21 +42,26 @@ func (c *Changefeed) buildBatch(ctx context.Context, b *readBatch, cur cursor) (
 	out := &outBatch{cursor: b.cursor, head: b.head}
 	limit, dead := c.entityMsgsPerBatch(), 0
 	for _, it := range b.items {
-		m, err := c.itemMsg(it, cur.Epoch)
-		if err != nil {
-			// Malformed rows (and rows too large to publish) are parked with
-			// the reason; they never block the rest of the batch.
-			if err := c.deadLetter(ctx, it, cur.Epoch, err); err != nil {
-				return nil, dead, err
-			}
-			dead++
-			continue
+		m, cause := c.itemMsg(it, cur.Epoch)
+		if cause != nil {
+			m = c.unsyncableMsg(it, cur.Epoch)
 		}
-		size := msgBytes(m)
-		if len(out.msgs) == limit || (len(out.msgs) > 0 && out.bytes+size > c.opts.MaxBatchBytes-checkpointBytes) {
+		if m != nil && out.full(m, limit, c.opts.MaxBatchBytes) {
 			out.cursor = it.Version - 1
 			break
 		}
+		if cause != nil {
+			// Malformed rows (and rows too large to publish) are parked with
+			// the reason; they never block the rest of the batch.
+			if err := c.deadLetter(ctx, it, cur.Epoch, cause); err != nil {
+				return nil, dead, err
+			}
+			dead++
+			if m == nil {
+				continue
+			}
+		}
+		size := msgBytes(m)
 		if it.Row != nil {
 			it.Row.Data = nil // now in the message: hold the bytes once
 		}
@@ -65,12 +70,40 @@ func (c *Changefeed) buildBatch(ctx context.Context, b *readBatch, cur cursor) (
 	return out, dead, nil
 }
 
+// full reports whether m no longer fits in the batch.
+func (b *outBatch) full(m *nats.Msg, limit, maxBytes int) bool {
+	return len(b.msgs) == limit || (len(b.msgs) > 0 && b.bytes+msgBytes(m) > maxBytes-checkpointBytes)
+}
+
 func (c *Changefeed) itemMsg(it item, epoch string) (*nats.Msg, error) {
 	if it.NullID {
 		return nil, fmt.Errorf("%w: %s with a NULL id (change %d)", turso.ErrMalformedRow, it.Entity, it.Version)
 	}
-	if it.Row != nil && it.Row.Err != nil {
-		return nil, it.Row.Err
+	if it.Row != nil {
+		if err := it.Row.Syncable(c.maxMsgSize()); err != nil {
+			return nil, err
+		}
 	}
 	return c.entityMsg(it, epoch)
+}
+
+// unsyncableMsg is the delete published in place of a parked row: Turso no
+// longer has a version a cache can hold, so caches drop the one they have
+// (and refill their window with the next episode) instead of serving it
+// forever. nil when not even a delete can be carried (a NULL or over-long
+// id: no cache can hold that entity anyway).
+//
+// INVARIANT 1 (with the dead letter): a parked version still moves every
+// cache past it; fixing the row in Turso publishes a newer upsert.
+func (c *Changefeed) unsyncableMsg(it item, epoch string) *nats.Msg {
+	if it.NullID || it.Row == nil {
+		return nil
+	}
+	del := it
+	del.Row = nil
+	m, err := c.entityMsg(del, epoch)
+	if err != nil {
+		return nil
+	}
+	return m
 }

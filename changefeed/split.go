@@ -3,6 +3,8 @@ package changefeed
 import (
 	"context"
 	"fmt"
+
+	"github.com/nats-io/nats.go"
 )
 
 // publishSplitting publishes out. A batch the server refuses for what it
@@ -54,7 +56,12 @@ func (c *Changefeed) parkAlone(ctx context.Context, out *outBatch, res *Result, 
 		return err
 	}
 	res.DeadLetters++
-	if err := c.publish(ctx, nil, 0, out.cursor, out.head, res); err != nil {
+	var msgs []*nats.Msg
+	size := 0
+	if m := c.unsyncableMsg(it, c.cur.Epoch); m != nil {
+		msgs, size = []*nats.Msg{m}, msgBytes(m)
+	}
+	if err := c.publish(ctx, msgs, size, out.cursor, out.head, res); err != nil {
 		return err
 	}
 	c.split = 0 // the culprit is out of the way

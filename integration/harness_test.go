@@ -111,7 +111,7 @@ func (e *env) catchUp(c *cache) int {
 
 func (e *env) validate(c *cache) *validate.Report {
 	e.t.Helper()
-	r, err := validate.Run(e.t.Context(), e.db, c.store)
+	r, err := validate.Run(e.t.Context(), e.db, c.store, nil)
 	if err != nil {
 		e.t.Fatalf("validate: %v", err)
 	}

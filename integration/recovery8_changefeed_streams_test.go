@@ -149,7 +149,7 @@ func (s *cfWorker) waitConsistent() {
 		if s.store == nil {
 			return false
 		}
-		r, err := validate.Run(s.e.t.Context(), s.e.db, s.store)
+		r, err := validate.Run(s.e.t.Context(), s.e.db, s.store, nil)
 		return err == nil && r.Consistent && r.AppliedVersion == r.TursoHeadVersion
 	})
 }

@@ -49,7 +49,7 @@ func (e *env) superviseCfgUntilConsistent(cfg rebuild.Config) *cachestore.Store 
 			}
 		}
 		if s != nil {
-			r, err := validate.Run(e.t.Context(), e.db, s)
+			r, err := validate.Run(e.t.Context(), e.db, s, nil)
 			if err == nil && r.Consistent && r.AppliedVersion == r.TursoHeadVersion {
 				return s
 			}

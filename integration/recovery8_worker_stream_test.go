@@ -57,7 +57,7 @@ func (e *env) waitConsistent(sv *supervised, what string) {
 		if s == nil {
 			return false
 		}
-		r, err := validate.Run(e.t.Context(), e.db, s)
+		r, err := validate.Run(e.t.Context(), e.db, s, nil)
 		return err == nil && r.Consistent && r.AppliedVersion == r.TursoHeadVersion
 	})
 }

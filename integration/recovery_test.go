@@ -200,7 +200,7 @@ func (e *env) superviseUntilConsistent(dir string, opts cachestore.Options) {
 		if s == nil {
 			return false
 		}
-		r, err := validate.Run(e.t.Context(), e.db, s)
+		r, err := validate.Run(e.t.Context(), e.db, s, nil)
 		return err == nil && r.Consistent && r.AppliedVersion == r.TursoHeadVersion
 	})
 }

@@ -17,4 +17,6 @@ var (
 	ErrMalformed = errors.New("protocol: malformed message")
 	// ErrVector reports a vector whose length disagrees with its dimension.
 	ErrVector = errors.New("protocol: bad vector")
+	// ErrTooLarge reports a row too large to travel as one message.
+	ErrTooLarge = errors.New("protocol: row too large for one message")
 )

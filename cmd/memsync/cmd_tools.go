@@ -69,11 +69,12 @@ func runValidate(ctx context.Context, args []string) error {
 	c.tursoFlags()
 	c.cacheFlags()
 	asJSON := c.fs.Bool("json", false, "print the report as JSON")
+	maxMsg := c.fs.Int64("max-message-bytes", 0, "the NATS server's max_payload, when not the default 1 MiB (rows over it are unsyncable)")
 	if err := c.parse(args); err != nil {
 		return err
 	}
 	c.logger()
-	r, err := validateOnce(ctx, c)
+	r, err := validateOnce(ctx, c, &validate.Options{MaxMessageBytes: *maxMsg})
 	if err != nil {
 		return &exitError{2, err}
 	}
@@ -84,7 +85,7 @@ func runValidate(ctx context.Context, args []string) error {
 	return nil
 }
 
-func validateOnce(ctx context.Context, c *common) (*validate.Report, error) {
+func validateOnce(ctx context.Context, c *common, opts *validate.Options) (*validate.Report, error) {
 	store, err := c.openExistingCache()
 	if err != nil {
 		return nil, err
@@ -95,7 +96,7 @@ func validateOnce(ctx context.Context, c *common) (*validate.Report, error) {
 		return nil, err
 	}
 	defer db.Close()
-	return validate.Run(ctx, db, store)
+	return validate.Run(ctx, db, store, opts)
 }
 
 func printReport(r *validate.Report, asJSON bool) {
@@ -116,6 +117,12 @@ func printReport(r *validate.Report, asJSON bool) {
 		r validate.KindReport
 	}{{"episodes", r.Episodes}, {"patterns", r.Patterns}, {"embeddings", r.Embeddings}} {
 		fmt.Printf("  %-10s turso %d, expected %d, cached %d, mismatched %d\n", k.n, k.r.Turso, k.r.Expected, k.r.Cache, k.r.Mismatched)
+	}
+	if u := r.Unsyncable; u.Count > 0 {
+		fmt.Printf("  unsyncable rows (parked, left out of every cache): %d\n", u.Count)
+		for _, row := range u.Rows {
+			fmt.Printf("    %s %q: %s\n", row.Entity, row.ID, row.Reason)
+		}
 	}
 	for _, ex := range r.Examples {
 		fmt.Println("  -", ex)

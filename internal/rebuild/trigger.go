@@ -49,7 +49,7 @@ func (s *supervisor) validate(ctx context.Context) (any, bool, error) {
 	if store == nil {
 		return nil, true, errors.New("cache is being rebuilt; try again")
 	}
-	r, err := validate.Run(ctx, s.cfg.DB, store)
+	r, err := validate.Run(ctx, s.cfg.DB, store, &validate.Options{MaxMessageBytes: s.cfg.maxMessageBytes()})
 	return r, true, err
 }
 

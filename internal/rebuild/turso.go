@@ -106,14 +106,22 @@ func (l *snapshotLoader) add(it cachestore.Loaded) error {
 	return nil
 }
 
+// episodes loads the window (the MaxEpisodes most recent syncable
+// episodes, with their data) and the keys of every other syncable episode.
 func (l *snapshotLoader) episodes(ctx context.Context, tx *sql.Tx) error {
-	max := l.cfg.Options.MaxEpisodes
-	var windowIDs []string
-	err := turso.ScanEpisodeKeys(ctx, tx, func(k turso.EpisodeKey) error {
-		in := max == 0 || len(windowIDs) < max
-		if in {
-			windowIDs = append(windowIDs, k.ID)
-			l.window[k.ID] = true
+	w, err := turso.SyncableWindow(ctx, tx, l.cfg.Options.MaxEpisodes, l.cfg.maxMessageBytes())
+	if err != nil {
+		return err
+	}
+	skip := make(map[string]bool, len(w.Unsyncable))
+	for _, u := range w.Unsyncable {
+		skip[u.ID] = true
+	}
+	for _, id := range w.IDs {
+		l.window[id] = true
+	}
+	err = turso.ScanEpisodeKeys(ctx, tx, func(k turso.EpisodeKey) error {
+		if l.window[k.ID] || skip[k.ID] {
 			return nil
 		}
 		return l.add(cachestore.Loaded{Entity: protocol.EntityEpisode, ID: k.ID, StartTime: k.StartTime})
@@ -121,7 +129,7 @@ func (l *snapshotLoader) episodes(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
-	return l.withData(ctx, tx, protocol.EntityEpisode, windowIDs)
+	return l.withData(ctx, tx, protocol.EntityEpisode, w.IDs)
 }
 
 // withData reads the rows of ids and adds them with their data.
@@ -141,8 +149,8 @@ func (l *snapshotLoader) withData(ctx context.Context, tx *sql.Tx, e protocol.En
 }
 
 func (l *snapshotLoader) addRow(r turso.Row) error {
-	if r.Err != nil {
-		return nil // malformed rows are parked by the changefeed, not cached
+	if r.Syncable(l.cfg.maxMessageBytes()) != nil {
+		return nil // parked by the changefeed (a delete in the stream), not cached
 	}
 	it := cachestore.Loaded{Entity: r.Entity, ID: r.ID, Data: r.Data, Owner: r.Owner, OwnerID: r.OwnerID}
 	if r.Entity == protocol.EntityEpisode {
@@ -160,7 +168,7 @@ func (l *snapshotLoader) loadPatterns(ctx context.Context, tx *sql.Tx) error {
 		return nil
 	}
 	return turso.ScanAllRows(ctx, tx, protocol.EntityPattern, func(r turso.Row) error {
-		if r.Err == nil {
+		if r.Syncable(l.cfg.maxMessageBytes()) == nil {
 			l.patterns[r.ID] = true
 		}
 		return l.addRow(r)

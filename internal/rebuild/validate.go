@@ -31,7 +31,7 @@ func validateLoop(ctx context.Context, cfg Config, store *cachestore.Store) erro
 func confirmDivergence(ctx context.Context, cfg Config, store *cachestore.Store) error {
 	var last *validate.Report
 	for pass := 0; pass < 2; pass++ {
-		r, err := validate.Run(ctx, cfg.DB, store)
+		r, err := validate.Run(ctx, cfg.DB, store, &validate.Options{MaxMessageBytes: cfg.maxMessageBytes()})
 		if err != nil || r.Diverged == 0 {
 			if err != nil && ctx.Err() == nil {
 				cfg.log().Debug("periodic validation skipped", "error", err)
@@ -41,4 +41,13 @@ func confirmDivergence(ctx context.Context, cfg Config, store *cachestore.Store)
 		last = r
 	}
 	return fmt.Errorf("%w: %d entities differ from Turso (e.g. %v)", ErrDiverged, last.Diverged, last.Examples)
+}
+
+// maxMessageBytes is the max payload of the NATS connection (what the
+// changefeed's messages must fit; 0: protocol's default).
+func (c *Config) maxMessageBytes() int64 {
+	if c.JS == nil {
+		return 0
+	}
+	return c.JS.Conn().MaxPayload()
 }

@@ -10,14 +10,20 @@ import (
 
 // cells converts scanned values, remembering the first problem.
 type cells struct {
-	v   []any
-	err error
+	v     []any
+	names []string // the selected columns' names, for errors
+	err   error
 }
 
 func (c *cells) fail(i int, format string, args ...any) {
-	if c.err == nil {
-		c.err = fmt.Errorf("column %d: "+format, append([]any{i}, args...)...)
+	if c.err != nil {
+		return
 	}
+	col := fmt.Sprintf("column %d", i)
+	if i < len(c.names) {
+		col = c.names[i]
+	}
+	c.err = fmt.Errorf("%s: "+format, append([]any{col}, args...)...)
 }
 
 func (c *cells) strp(i int) *string {

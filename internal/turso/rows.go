@@ -45,6 +45,17 @@ var selectCols = map[protocol.Entity]string{
   FROM embeddings`,
 }
 
+// colNames names the columns of selectCols, in order.
+var colNames = map[protocol.Entity][]string{
+	protocol.EntityEpisode: {"episode_id", "task_type", "task_description", "context", "start_time", "end_time", "steps",
+		"outcome", "reward", "reflection", "patterns", "heuristics", "checkpoints", "metadata", "domain", "language",
+		"created_at", "archived_at"},
+	protocol.EntityPattern: {"pattern_id", "pattern_type", "pattern_data", "success_rate", "context_domain",
+		"context_language", "context_tags", "occurrence_count", "created_at", "updated_at"},
+	protocol.EntityEmbedding: {"embedding_id", "item_id", "item_type", "embedding_data", "embedding_vector", "dimension",
+		"model", "created_at", "owner exists"},
+}
+
 var idCol = map[protocol.Entity]string{
 	protocol.EntityEpisode: "episode_id", protocol.EntityPattern: "pattern_id", protocol.EntityEmbedding: "embedding_id",
 }
@@ -105,7 +116,7 @@ func scanRows(ctx context.Context, q querier, e protocol.Entity, query string, a
 }
 
 func convert(e protocol.Entity, v []any) Row {
-	c := &cells{v: v}
+	c := &cells{v: v, names: colNames[e]}
 	r := Row{Entity: e, ID: c.str(0)}
 	var obj any
 	switch e {

@@ -13,10 +13,11 @@ type EpisodeKey struct {
 	StartTime int64
 }
 
-// ScanEpisodeKeys calls fn for every episode, most recent first
-// (start_time DESC, episode_id ASC: the cache's window order).
+// ScanEpisodeKeys calls fn for every episode with an integer start_time,
+// most recent first (start_time DESC, episode_id ASC: the cache's window
+// order). The others are malformed: never synced, never cached.
 func ScanEpisodeKeys(ctx context.Context, q querier, fn func(EpisodeKey) error) error {
-	rows, err := q.QueryContext(ctx, `SELECT CAST(episode_id AS BLOB), start_time FROM episodes ORDER BY start_time DESC, episode_id ASC`)
+	rows, err := q.QueryContext(ctx, `SELECT CAST(episode_id AS BLOB), start_time FROM episodes WHERE typeof(start_time) = 'integer' ORDER BY start_time DESC, episode_id ASC`)
 	if err != nil {
 		return fmt.Errorf("scan episodes: %w", err)
 	}
