@@ -37,8 +37,8 @@ type validator struct {
 	opts  cachestore.Options
 	limit int64
 	r     *Report
-	rankT map[string]int // Turso's window: episode id -> rank (nil: unbounded)
-	rankC map[string]int // the cache's window
+	rankT map[string]int                      // Turso's window: episode id -> rank (nil: unbounded)
+	rankC map[string]int                      // the cache's window
 	bad   map[protocol.Entity]map[string]bool // unsyncable rows by kind
 	diffs []*diff
 }
