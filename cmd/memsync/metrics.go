@@ -86,6 +86,9 @@ func (o *observed) workers(cfg *rebuild.Config) {
 	}
 	cfg.OnRebuild = func(reason string) { r.Rebuilds.WithLabelValues(reason).Inc() }
 	r.Ready(func() error {
+		if o.worker.Load() == nil {
+			return errors.New("no worker running: the cache is being opened, repaired or rebuilt")
+		}
 		h := health()
 		switch {
 		case !h.CaughtUp:
@@ -97,7 +100,8 @@ func (o *observed) workers(cfg *rebuild.Config) {
 	})
 }
 
-// started records the supervised worker currently running.
+// started records the supervised worker currently running (nil while none
+// runs: during a rebuild /readyz says not ready).
 func (o *observed) started(_ *cachestore.Store, w *worker.Worker) { o.worker.Store(w) }
 
 // serve runs the metrics endpoint when --metrics-addr is set.

@@ -51,7 +51,9 @@ type supervisor struct {
 // recreated, lineage changed, tombstones expired, a stuck batch, a
 // divergence confirmed by periodic validation), gets the right rebuild,
 // logged with the reason, and consumption resumes. It also answers
-// sync.trigger for the worker. started is called with each opened store.
+// sync.trigger for the worker. started is called with each opened store
+// and its worker, and with nil, nil when they stop (before a rebuild or a
+// restart opens the directory again).
 func Supervise(ctx context.Context, cfg Config, started func(*cachestore.Store, *worker.Worker)) error {
 	s := &supervisor{cfg: cfg, started: started, requests: make(chan *request)}
 	if done, err := FinishSwap(cfg.Dir); err != nil {
@@ -123,6 +125,9 @@ func (s *supervisor) runOnce(ctx context.Context) error {
 	defer s.worker.Store(nil)
 	if s.started != nil {
 		s.started(store, w)
+		// INVARIANT 7 (readiness): a cache that is closed for a rebuild or
+		// a restart is not served as ready: the observer hears nil first.
+		defer s.started(nil, nil)
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
