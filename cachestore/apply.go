@@ -16,8 +16,9 @@ type applier struct {
 	b       *pebble.Batch
 	latest  func(protocol.Entity, string) (Change, bool, error) // the BodySource, bound to the call's ctx
 	st      State
-	pending map[string]Change // newest change per entity seen in this batch
-	data    dataLog           // data keys set or dropped, for Options.OnCommit
+	pending map[string]Change  // newest change per entity seen in this batch
+	stashed map[string]stashed // data this batch dropped, by entity (stash.go)
+	data    dataLog            // data keys set or dropped, for Options.OnCommit
 	stats   ApplyStats
 }
 
@@ -36,6 +37,9 @@ func (s *Store) Apply(ctx context.Context, in Batch, src BodySource) (ApplyStats
 	}
 	defer a.b.Close()
 	if err := a.run(in); err != nil {
+		return a.stats, err
+	}
+	if err := a.collect(max(a.st.AppliedVersion, in.Checkpoint)); err != nil {
 		return a.stats, err
 	}
 	if err := a.commit(in); err != nil {
@@ -86,8 +90,9 @@ func (a *applier) applyChange(c Change) error {
 	if err != nil {
 		return err
 	}
-	// INVARIANT 4: older or equal versions are ignored.
-	if cur.Version >= c.Version {
+	// INVARIANT 4: older or equal versions are ignored, and so is a change
+	// at or below the floor for an entity whose tombstone was collected.
+	if cur.Version >= c.Version || a.belowFloor(cur, c) {
 		a.stats.Skipped++
 		return nil
 	}

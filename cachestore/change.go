@@ -105,6 +105,8 @@ type BodySource interface {
 // ApplyStats counts what one Apply did.
 type ApplyStats struct {
 	Applied    int // changes that moved an entity forward
-	Skipped    int // older or equal versions ignored (duplicates, redeliveries)
+	Skipped    int // older or equal versions, or at or below the floor, ignored (duplicates, redeliveries)
 	Backfilled int // bodies fetched to fill the window or owners' embeddings
+	Reused     int // bodies re-admitted from what the same batch dropped, without a fetch
+	Collected  int // delete tombstones collected at or below the floor
 }

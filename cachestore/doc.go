@@ -14,15 +14,22 @@
 //     committed in one Pebble batch with Sync; nothing is visible before.
 //   - 4: every entity carries the version (change_id) that produced it; older
 //     or equal versions are ignored and deletes leave version tombstones.
+//     Tombstones are collected once they are at or below the floor (the
+//     applied checkpoint, raised in the same batch); a change at or below
+//     the floor for an entity the catalog does not know is ignored, so a
+//     redelivered old change never resurrects anything (gc.go).
 //   - 5: at most MaxEpisodes episodes are cached, always the most recent by
 //     (start_time DESC, episode_id ASC); an in-window episode that leaves is
 //     replaced by the next most recent one; embeddings are stored only for
-//     cached owners.
+//     cached owners. Data a batch drops is stashed for the rest of the batch
+//     and re-admitted from there when its version still matches, so an
+//     update that keeps an owner cached fetches nothing (stash.go).
 //
 // Key layout (documented in ARCHITECTURE.md):
 //
-//	m/<name>                      meta: position, applied version, window state
+//	m/<name>                      meta: position, applied version, floor, window state
 //	c/<kind>/<id>                 catalog: version, deleted flag, start time or owner
+//	                              (every live entity; tombstones until collected)
 //	s/<^start_time BE8><id>       every live episode, most recent first
 //	d/<kind>/<id>                 data (protocol JSON) of cached entities only
 //	o/<owner kind><len16><owner id><embedding id>   embeddings by owner

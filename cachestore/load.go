@@ -97,11 +97,15 @@ type Origin struct {
 }
 
 // Finish records the window and the origin (position, stream, lineage) and
-// commits.
+// commits. INVARIANT 4 (floor): the floor is the snapshot's version: the
+// snapshot reflects every change at or below it, so an entity it does not
+// hold was deleted (or never existed) as of that version, and an old change
+// of it must not bring it back.
 func (l *Loader) Finish(o Origin) error {
 	l.s.mu.Lock()
 	st := State{Position: o.Position, PositionTime: o.PositionTime, AppliedVersion: l.version, Stream: o.Stream,
-		Lineage: o.Lineage, LineageSince: o.Position, LastSyncMs: time.Now().UnixMilli(), Count: l.count, Boundary: l.boundary}
+		Lineage: o.Lineage, LineageSince: o.Position, LastSyncMs: time.Now().UnixMilli(), Count: l.count, Boundary: l.boundary,
+		Floor: l.version}
 	l.s.mu.Unlock()
 	if err := l.b.Set(metaKey("state"), st.encode(), nil); err != nil {
 		return wrapErr(err)

@@ -43,6 +43,9 @@ func (a *applier) putData(k byte, id string, data []byte) error {
 }
 
 func (a *applier) dropData(k byte, id string) error {
+	if err := a.stash(k, id); err != nil {
+		return err
+	}
 	if err := a.del(dataKey(k, id)); err != nil {
 		return err
 	}

@@ -29,6 +29,11 @@ type Options struct {
 	// waits so that a read command holding the cache for a moment does not
 	// stop it from starting.
 	LockWait time.Duration
+	// GCBudget is how many catalog entries the delete-tombstone collector
+	// visits per Apply (0: DefaultGCBudget; negative: never collect). Work
+	// per Apply stays bounded; a full pass over a catalog of N entries takes
+	// N/GCBudget batches and resumes after a restart (gc.go).
+	GCBudget int
 	// OnCommit, when set, is called after every committed Apply with the
 	// data changes it made, in the applying goroutine, before Apply
 	// returns (the retrieval indexes follow the cache this way).

@@ -129,11 +129,15 @@ func (a *applier) ownedIDs(owner byte, ownerID string) ([]string, error) {
 }
 
 // bodyFor returns the data of exactly the given version of an entity, from
-// this batch or from the BodySource. If the source has a newer version, it is
-// applied as a regular change and bodyFor returns nil data.
+// this batch (a change of it, or the data the batch dropped) or from the
+// BodySource. If the source has a newer version, it is applied as a regular
+// change and bodyFor returns nil data.
 func (a *applier) bodyFor(e protocol.Entity, id string, version uint64) ([]byte, error) {
 	if c, ok := a.pending[pendingKey(e, id)]; ok && c.Version == version {
 		return c.Data, nil
+	}
+	if data, ok := a.fromStash(e, id, version); ok {
+		return data, nil
 	}
 	if a.latest == nil {
 		return nil, fmt.Errorf("%w: %s %q v%d and no source", ErrBodyUnavailable, e, id, version)

@@ -38,6 +38,14 @@ type State struct {
 	// window state: number of cached episodes and the sort key of the last one.
 	Count    int    `json:"count"`
 	Boundary []byte `json:"boundary,omitempty"`
+	// Floor is a version at or below which every change is known applied
+	// (it never exceeds AppliedVersion). Delete tombstones at or below it
+	// are collected, and a change at or below it for an entity the catalog
+	// does not know is ignored (gc.go).
+	Floor uint64 `json:"floor,omitempty"`
+	// GCCursor is the catalog key the tombstone collector resumes from
+	// (nil: at the start of a pass).
+	GCCursor []byte `json:"gc_cursor,omitempty"`
 }
 
 func (s *State) encode() []byte {

@@ -9,11 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
-	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // Store is an open cache directory.
@@ -24,6 +21,7 @@ type Store struct {
 	opts  Options
 	mu    sync.RWMutex // guards state
 	state State
+	scan  ScanStats // what the integrity scan on Open read
 	// gate admits every read (View) and write for its whole duration until
 	// Close, which waits for those in flight: anything after it gets
 	// ErrClosed, never a closed Pebble.
@@ -79,67 +77,6 @@ func (s *Store) acquireWrite() (release func(), err error) {
 	return s.acquire()
 }
 
-// openPebble opens the directory, waiting up to opts.LockWait for a lock
-// held by another process (a read command holds it for milliseconds). The
-// lock is taken before Pebble opens, so waiting costs no failed Opens.
-func openPebble(dir string, opts *Options) (*pebble.DB, *pebble.Lock, error) {
-	if _, err := os.Stat(dir); err != nil && opts.ReadOnly {
-		return nil, nil, fmt.Errorf("%w in %s (has a worker run on it yet?)", ErrNoCache, dir)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("cachestore: open %s: %w", dir, err)
-	}
-	lock, err := lockDir(dir, opts.LockWait)
-	if err != nil {
-		return nil, nil, err
-	}
-	listener := &pebble.EventListener{DataCorruption: func(pebble.DataCorruptionInfo) {}}
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, EventListener: listener, ReadOnly: opts.ReadOnly, Lock: lock})
-	if err != nil {
-		lock.Close()
-		if errors.Is(err, pebble.ErrDBDoesNotExist) {
-			return nil, nil, fmt.Errorf("%w in %s (has a worker run on it yet?)", ErrNoCache, dir)
-		}
-		return nil, nil, classifyOpenError(dir, err)
-	}
-	return db, lock, nil
-}
-
-func lockDir(dir string, wait time.Duration) (*pebble.Lock, error) {
-	deadline := time.Now().Add(wait)
-	for {
-		lock, err := pebble.LockDirectory(dir, vfs.Default)
-		if err == nil {
-			return lock, nil
-		}
-		err = classifyOpenError(dir, err)
-		if !errors.Is(err, ErrLocked) || time.Now().After(deadline) {
-			return nil, err
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-}
-
-func classifyOpenError(dir string, err error) error {
-	msg := err.Error()
-	if errors.Is(err, syscall.EAGAIN) || strings.Contains(msg, "temporarily unavailable") || strings.Contains(msg, "lock held") {
-		return fmt.Errorf("%w: %s (held by %s): %v", ErrLocked, dir, readOwner(dir), err)
-	}
-	if pebble.IsCorruptionError(err) || errors.Is(err, pebble.ErrCorruption) || looksCorrupt(msg) {
-		return fmt.Errorf("%w: open %s: %v", ErrCorrupt, dir, err)
-	}
-	return fmt.Errorf("cachestore: open %s: %w", dir, err)
-}
-
-func looksCorrupt(msg string) bool {
-	for _, s := range []string{"corrupt", "MANIFEST", "checksum", "invalid", "truncated", "unexpected EOF"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
-}
-
 func writeOwner(dir string) {
 	host, _ := os.Hostname()
 	exe := filepath.Base(os.Args[0])
@@ -152,15 +89,6 @@ func readOwner(dir string) string {
 		return "an unknown process"
 	}
 	return strings.TrimSpace(string(b))
-}
-
-// verify reads every key and value, so every block's checksum is checked.
-func (s *Store) verify() error {
-	v := &View{r: s.db}
-	if err := v.scan(nil, func(_, _ []byte) (bool, error) { return true, nil }); err != nil {
-		return fmt.Errorf("%w: integrity scan of %s: %v", ErrCorrupt, s.dir, err)
-	}
-	return nil
 }
 
 func (s *Store) load() error {

@@ -38,8 +38,18 @@ type Config struct {
 	// Serve, when set, is given every cache the supervisor opens (with a
 	// retrieval index that follows it) and takes it back before the cache
 	// is closed or swapped; Detach waits for requests in flight.
-	Serve      Server
+	Serve Server
+	// Aside bounds the old caches kept aside after a swap (nil:
+	// DefaultAsideBudget).
+	Aside      *AsideBudget
 	beforeSwap func()
+}
+
+func (c *Config) asideBudget() AsideBudget {
+	if c.Aside == nil {
+		return DefaultAsideBudget()
+	}
+	return *c.Aside
 }
 
 // Server is what the supervisor needs from the read side (query.Local).
@@ -97,6 +107,7 @@ func FromStream(ctx context.Context, cfg Config, reason string) (Result, error) 
 		n, pos, err = fillStaging(ctx, cfg)
 	}
 	if err != nil {
+		dropRebuildConsumer(cfg) // a resumed rebuild re-creates it at the staging position
 		return Result{}, err
 	}
 	return finish(cfg, Result{Source: "stream", Entities: n, Position: pos}, reason)
@@ -128,15 +139,7 @@ func catchUpStaging(ctx context.Context, cfg Config, store *cachestore.Store) (i
 	if err != nil {
 		return 0, err
 	}
-	n, err := w.CatchUp(ctx)
-	if err != nil {
-		return n, err
-	}
-	s, err := cfg.JS.Stream(ctx, orDefault(wo.Stream, "MEMSYNC"))
-	if err == nil {
-		_ = s.DeleteConsumer(ctx, worker.ConsumerName(orDefault(wo.DBName, "default"), wo.Name))
-	}
-	return n, nil
+	return w.CatchUp(ctx)
 }
 
 func rebuildName(name string) string {
@@ -160,12 +163,31 @@ func finish(cfg Config, r Result, reason string) (Result, error) {
 	}
 	aside, err := swap(cfg.Dir, reason)
 	r.Aside = aside
-	if err == nil && cfg.OnRebuild != nil {
+	if err != nil {
+		return r, err
+	}
+	dropRebuildConsumer(cfg)
+	pruneKept(cfg, &r)
+	if cfg.OnRebuild != nil {
 		cfg.OnRebuild(reason)
 	}
-	if err == nil {
-		cfg.log().Info("cache rebuilt and swapped in", "source", r.Source, "dir", cfg.Dir, "entities", r.Entities,
-			"position", r.Position, "old_cache_kept_at", aside, "reason", reason)
+	cfg.log().Info("cache rebuilt and swapped in", "source", r.Source, "dir", cfg.Dir, "entities", r.Entities,
+		"position", r.Position, "old_cache_kept_at", r.Aside, "reason", reason)
+	return r, nil
+}
+
+// pruneKept deletes the oldest set-aside caches beyond the budget; r.Aside
+// is cleared when the budget keeps no copy of the cache just moved aside. A
+// failure does not undo the rebuild: it is logged and the next one retries.
+func pruneKept(cfg Config, r *Result) {
+	removed, err := pruneAside(cfg.Dir, cfg.asideBudget())
+	for _, d := range removed {
+		cfg.log().Info("old cache deleted (keep-aside budget)", "dir", d)
+		if d == r.Aside {
+			r.Aside = ""
+		}
 	}
-	return r, err
+	if err != nil {
+		cfg.log().Warn("old caches not pruned to the keep-aside budget", "dir", cfg.Dir, "error", err)
+	}
 }

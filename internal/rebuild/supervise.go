@@ -61,6 +61,13 @@ func Supervise(ctx context.Context, cfg Config, started func(*cachestore.Store, 
 	} else if done {
 		cfg.log().Warn("finished a cache swap that was interrupted", "dir", cfg.Dir)
 	}
+	if cfg.JS != nil && cfg.JS.Conn().IsConnected() {
+		// A rebuild killed before its cleanup left its consumer behind (a
+		// resumed stream rebuild re-creates it at the staging position).
+		// Before any rebuild of this run can create it; skipped while NATS
+		// is down so that start-up never waits for it.
+		dropRebuildConsumer(cfg)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	if cfg.JS != nil && cfg.TriggerSubject != "-" {
 		name := orDefault(cfg.Worker.Name, "default")

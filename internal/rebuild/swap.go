@@ -4,13 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 )
-
-// KeepAside is how many set-aside cache directories are kept.
-const KeepAside = 3
 
 const completeMarker = "MEMSYNC-REBUILD-COMPLETE"
 
@@ -57,10 +53,11 @@ func isComplete(staging string) bool {
 // starts: marker (markComplete), live -> aside, staging -> live, each rename
 // followed by an fsync of the parent directory. Whatever step a power loss
 // interrupts, the old cache is live or FinishSwap completes the new one.
+// The caller prunes the set-aside caches to its budget (pruneAside).
 func swap(dir, reason string) (aside string, err error) {
 	staging := stagingDir(dir)
 	if _, err := os.Stat(dir); err == nil {
-		aside = fmt.Sprintf("%s.aside-%d-%s", dir, time.Now().UnixNano(), sanitize(reason))
+		aside = asideDir(dir, reason, time.Now().UnixNano())
 		if err := renameDurably(dir, aside, "aside"); err != nil {
 			return "", err
 		}
@@ -69,30 +66,17 @@ func swap(dir, reason string) (aside string, err error) {
 		return aside, err
 	}
 	_ = files.remove(filepath.Join(dir, completeMarker)) // a leftover marker in the live cache is harmless
-	return aside, pruneAside(dir)
+	return aside, nil
 }
 
-// FinishSwap completes a swap interrupted between its two renames.
+// FinishSwap completes a swap interrupted between its two renames. It
+// deletes no old cache: the next rebuild prunes them to its budget.
 func FinishSwap(dir string) (bool, error) {
 	if _, err := os.Stat(dir); err == nil || !isComplete(stagingDir(dir)) {
 		return false, nil
 	}
 	_, err := swap(dir, "interrupted")
 	return err == nil, err
-}
-
-func pruneAside(dir string) error {
-	matches, err := filepath.Glob(dir + ".aside-*")
-	if err != nil || len(matches) <= KeepAside {
-		return err
-	}
-	sort.Strings(matches) // unix-nano timestamps: oldest first
-	for _, m := range matches[:len(matches)-KeepAside] {
-		if err := os.RemoveAll(m); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func sanitize(s string) string {
@@ -106,11 +90,26 @@ func sanitize(s string) string {
 }
 
 // MoveAside moves a cache that cannot be used as it is out of the way (kept
-// for inspection, at most KeepAside) so a fresh one can be built in place.
+// for inspection within DefaultAsideBudget) so a fresh one can be built in
+// place.
 func MoveAside(dir, reason string) (string, error) {
-	aside := fmt.Sprintf("%s.aside-%d-%s", dir, time.Now().UnixNano(), sanitize(reason))
+	return MoveAsideWithin(dir, reason, DefaultAsideBudget())
+}
+
+// MoveAsideWithin is MoveAside with the set-aside caches pruned to b.
+func MoveAsideWithin(dir, reason string, b AsideBudget) (string, error) {
+	if err := b.Check(); err != nil {
+		return "", err
+	}
+	aside := asideDir(dir, reason, time.Now().UnixNano())
 	if err := renameDurably(dir, aside, "aside"); err != nil {
 		return "", err
 	}
-	return aside, pruneAside(dir)
+	if _, err := pruneAside(dir, b); err != nil {
+		return aside, err
+	}
+	if _, err := os.Stat(aside); err != nil {
+		aside = "" // the budget keeps no copy of it
+	}
+	return aside, nil
 }

@@ -74,6 +74,9 @@ func (d *DB) Head(ctx context.Context) (uint64, error) {
 func (d *DB) OldestChange(ctx context.Context) (uint64, error) {
 	var n sql.NullInt64
 	err := d.sql.QueryRowContext(ctx, `SELECT MIN(change_id) FROM memsync_changelog`).Scan(&n)
+	if isNoTable(err) {
+		return 0, nil
+	}
 	return uint64(n.Int64), d.classify(err)
 }
 

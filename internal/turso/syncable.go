@@ -83,6 +83,9 @@ func (d *DB) ChangedEntities(ctx context.Context, e protocol.Entity, after uint6
 	var n int
 	err := d.sql.QueryRowContext(ctx, `SELECT COUNT(DISTINCT entity_id) FROM memsync_changelog WHERE entity = ? AND change_id > ?`,
 		string(e), int64(after)).Scan(&n)
+	if isNoTable(err) {
+		return 0, nil // not installed yet: nothing changed
+	}
 	if err != nil {
 		return 0, d.classify(fmt.Errorf("count changed %ss: %w", e, err))
 	}

@@ -1,0 +1,97 @@
+package cachestore
+
+import (
+	"bytes"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Tombstone collection (item 6 of issue 9). A delete leaves a tombstone in
+// the catalog so that an older upsert delivered again cannot resurrect the
+// entity (INVARIANT 4). Kept forever, tombstones make the catalog and the
+// integrity scan on Open grow with the history of the database. They are
+// collected against a floor instead:
+//
+//   - State.Floor is a version at or below which every change is known
+//     applied: it is raised to the applied checkpoint (every change_id at
+//     or below State.AppliedVersion has been applied, in stream order).
+//   - A tombstone at or below the floor is deleted, in the same Pebble
+//     batch that raises the floor, so no tombstone disappears before the
+//     floor covers it.
+//   - Apply ignores a change for an entity the catalog does not know whose
+//     version is at or below the floor (applyChange): a redelivered old
+//     upsert or delete of a collected entity stays a no-op.
+//
+// The collector is incremental: every Apply visits at most Options.GCBudget
+// catalog entries from State.GCCursor on, which is committed with the batch,
+// so a pass resumes after a restart and never stops the world.
+
+// DefaultGCBudget is the number of catalog entries the collector visits per
+// Apply when Options.GCBudget is 0.
+const DefaultGCBudget = 1024
+
+var catalogRoot = []byte("c/")
+
+// belowFloor reports a change for an entity the catalog does not know at
+// or below the floor: it is known applied (and then deleted and collected),
+// so it must not create the entity again. INVARIANT 4 (floor).
+func (a *applier) belowFloor(cur entry, c Change) bool {
+	return cur.Version == 0 && c.Version <= a.st.Floor
+}
+
+// collect raises the floor to the checkpoint this batch commits and deletes
+// the tombstones at or below it among the next budget catalog entries.
+// INVARIANT 4 (floor): the floor never exceeds an applied checkpoint, and
+// a tombstone is deleted only in a batch whose floor covers its version.
+func (a *applier) collect(applied uint64) error {
+	budget := a.s.opts.GCBudget
+	if budget < 0 {
+		return nil
+	}
+	if budget == 0 {
+		budget = DefaultGCBudget
+	}
+	a.st.Floor = max(a.st.Floor, applied)
+	dead, next, err := a.tombstonesFrom(a.st.GCCursor, budget)
+	if err != nil {
+		return err
+	}
+	for _, k := range dead {
+		if err := a.del(k); err != nil {
+			return err
+		}
+	}
+	a.stats.Collected += len(dead)
+	a.st.GCCursor = next
+	return nil
+}
+
+// tombstonesFrom visits up to budget catalog entries from cursor on (the
+// batch's own view, so an entity re-created in this batch is live) and
+// returns the collectable ones and where the next step starts (nil: the
+// pass is complete and the next one starts over).
+func (a *applier) tombstonesFrom(cursor []byte, budget int) (dead [][]byte, next []byte, err error) {
+	lo := catalogRoot
+	if bytes.Compare(cursor, lo) > 0 {
+		lo = cursor
+	}
+	it, err := a.b.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(catalogRoot)})
+	if err != nil {
+		return nil, nil, wrapErr(err)
+	}
+	defer it.Close()
+	ok := it.First()
+	for n := 0; ok && n < budget; ok, n = it.Next(), n+1 {
+		e, err := decodeEntry(it.Value())
+		if err != nil {
+			return nil, nil, err
+		}
+		if e.Deleted && e.Version <= a.st.Floor {
+			dead = append(dead, bytes.Clone(it.Key()))
+		}
+	}
+	if ok {
+		next = bytes.Clone(it.Key())
+	}
+	return dead, next, wrapErr(it.Error())
+}

@@ -1,0 +1,80 @@
+package cachestore
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// openPebble opens the directory, waiting up to opts.LockWait for a lock
+// held by another process (a read command holds it for milliseconds). The
+// lock is taken before Pebble opens, so waiting costs no failed Opens.
+func openPebble(dir string, opts *Options) (*pebble.DB, *pebble.Lock, error) {
+	if _, err := os.Stat(dir); err != nil && opts.ReadOnly {
+		return nil, nil, fmt.Errorf("%w in %s (has a worker run on it yet?)", ErrNoCache, dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("cachestore: open %s: %w", dir, err)
+	}
+	lock, err := lockDir(dir, opts.LockWait)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := pebble.Open(dir, pebbleOptions(opts, lock))
+	if err != nil {
+		lock.Close()
+		if errors.Is(err, pebble.ErrDBDoesNotExist) {
+			return nil, nil, fmt.Errorf("%w in %s (has a worker run on it yet?)", ErrNoCache, dir)
+		}
+		return nil, nil, classifyOpenError(dir, err)
+	}
+	return db, lock, nil
+}
+
+// pebbleOptions: a non-fatal corruption listener (Pebble's default reaction
+// to on-disk corruption is Logger.Fatalf).
+func pebbleOptions(opts *Options, lock *pebble.Lock) *pebble.Options {
+	return &pebble.Options{Logger: quietLogger{}, ReadOnly: opts.ReadOnly, Lock: lock,
+		EventListener: &pebble.EventListener{DataCorruption: func(pebble.DataCorruptionInfo) {}}}
+}
+
+func lockDir(dir string, wait time.Duration) (*pebble.Lock, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		lock, err := pebble.LockDirectory(dir, vfs.Default)
+		if err == nil {
+			return lock, nil
+		}
+		err = classifyOpenError(dir, err)
+		if !errors.Is(err, ErrLocked) || time.Now().After(deadline) {
+			return nil, err
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+func classifyOpenError(dir string, err error) error {
+	msg := err.Error()
+	if errors.Is(err, syscall.EAGAIN) || strings.Contains(msg, "temporarily unavailable") || strings.Contains(msg, "lock held") {
+		return fmt.Errorf("%w: %s (held by %s): %v", ErrLocked, dir, readOwner(dir), err)
+	}
+	if pebble.IsCorruptionError(err) || errors.Is(err, pebble.ErrCorruption) || looksCorrupt(msg) {
+		return fmt.Errorf("%w: open %s: %v", ErrCorrupt, dir, err)
+	}
+	return fmt.Errorf("cachestore: open %s: %w", dir, err)
+}
+
+func looksCorrupt(msg string) bool {
+	for _, s := range []string{"corrupt", "MANIFEST", "checksum", "invalid", "truncated", "unexpected EOF"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
