@@ -127,6 +127,7 @@ func (c *Changefeed) publish(ctx context.Context, msgs []*nats.Msg, bytes int, n
 	c.prune.published(c.cur)
 	res.Cursor, res.Published = newCursor, res.Published+len(msgs)
 	c.stats.record(len(msgs), newCursor, now.Sub(start))
+	c.db.NotePublished(newCursor, now) // liveness evidence in Turso for uninstall and status (at most every 5 s, in the background)
 	if c.opts.OnBatch != nil {
 		c.opts.OnBatch(len(all), now.Sub(start))
 	}

@@ -142,6 +142,7 @@ type statusReport struct {
 	LastError        string            `json:"last_error"`
 	Counts           cachestore.Counts `json:"counts"`
 	DeadLetters      *uint64           `json:"dead_letters,omitempty"`
+	Warnings         []string          `json:"warnings,omitempty"` // status_warn.go
 }
 
 func runStatus(ctx context.Context, args []string) error {
@@ -166,6 +167,7 @@ func runStatus(ctx context.Context, args []string) error {
 		defer n.close()
 	}
 	if live, ok := c.liveStatus(ctx, n); ok {
+		live = withWarnings(live, c.statusWarnings(ctx))
 		if *asJSON {
 			fmt.Println(string(live))
 			return nil
@@ -176,6 +178,7 @@ func runStatus(ctx context.Context, args []string) error {
 	if err != nil {
 		return &exitError{2, err}
 	}
+	s.Warnings = c.statusWarnings(ctx)
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -185,6 +188,9 @@ func runStatus(ctx context.Context, args []string) error {
 		s.Worker, s.Cache, s.AppliedVersion, s.TursoHeadVersion, s.Lag, s.Stale, s.LastSync, s.Counts.Episodes, s.Counts.Patterns, s.Counts.Embeddings)
 	if s.LastError != "" {
 		fmt.Printf("  last error: %s\n", s.LastError)
+	}
+	for _, w := range s.Warnings {
+		fmt.Printf("  warning: %s\n", w)
 	}
 	return nil
 }

@@ -34,6 +34,7 @@ var commands = map[string]command{
 	"search":     {"keyword, vector or hybrid search of the cache (TEXT, --similar-to ID, --vector, --explain)", runSearch},
 	"mcp":        {"an MCP server on stdio for agents (claude mcp add memsync -- memsync mcp)", runMCP},
 	"rebuild":    {"full rebuild of a cache (--from turso|stream); the old cache is kept aside", runRebuild},
+	"uninstall":  {"drop memsync's own objects from a database (--turso URL, --force, --json); the synced tables stay", runUninstall},
 }
 
 // exitError carries a specific exit code.

@@ -30,3 +30,12 @@ func IsBusy(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "database is locked") || strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "database is busy")
 }
+
+var (
+	// ErrBadCapture reports a capture progress record in memsync_meta that
+	// does not parse (written by something else than memsync).
+	ErrBadCapture = errors.New("turso: unreadable capture progress in memsync_meta")
+	// ErrChangefeedLive reports that the database shows a changefeed (or a
+	// capture) at work recently: uninstall refuses without force.
+	ErrChangefeedLive = errors.New("turso: a changefeed is live on this database")
+)

@@ -21,10 +21,12 @@ const BusyTimeout = 5 * time.Second
 
 // DB is an open Turso/libSQL database.
 type DB struct {
-	sql   *sql.DB
-	url   string // redacted
-	token string
-	local bool
+	sql     *sql.DB
+	url     string // redacted
+	token   string
+	local   bool
+	capture captureConfig
+	mark    publishMark
 }
 
 // Open connects to url ("file:path", "libsql://...", "https://...") with an
@@ -36,6 +38,7 @@ func Open(ctx context.Context, rawURL, token string) (*DB, error) {
 		return nil, err
 	}
 	d := &DB{url: Redact(rawURL), token: token, local: local}
+	d.mark.stop = make(chan struct{})
 	base, err := sql.Open("libsql", "file::memory:")
 	if err != nil {
 		return nil, d.scrub(fmt.Errorf("%w: %s: %v", ErrUnavailable, d.url, err))
@@ -167,8 +170,11 @@ func isUnavailable(err error) bool {
 	return false
 }
 
-// Close closes the pool.
-func (d *DB) Close() error { return d.sql.Close() }
+// Close closes the pool, after stopping a publish record in flight.
+func (d *DB) Close() error {
+	d.mark.close()
+	return d.sql.Close()
+}
 
 // connector wraps go-libsql's connector: it is created lazily (so a
 // process can start while Turso is unreachable and retry) and it configures

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // SchemaVersion is the version of memsync's own objects in the database.
@@ -87,92 +88,6 @@ func triggerDDL(c captured) []string {
 	}
 }
 
-// Info describes an installed database.
-type Info struct {
-	Lineage      string
-	Bootstrapped int64 // rows captured by this call's bootstrap (0 if already installed)
-}
-
-// Install creates the synced tables if missing and memsync's objects, and on
-// first install captures every existing row into the change log, all in one
-// IMMEDIATE transaction so that exactly one installer bootstraps. It is
-// idempotent.
-func (d *DB) Install(ctx context.Context) (Info, error) {
-	if err := d.CreateTables(ctx); err != nil {
-		return Info{}, err
-	}
-	var info Info
-	err := d.immediate(ctx, func(c *sql.Conn) error {
-		var err error
-		info, err = installTx(ctx, c)
-		return err
-	})
-	return info, d.classify(err)
-}
-
-func installTx(ctx context.Context, c *sql.Conn) (Info, error) {
-	for _, q := range ownDDL {
-		if _, err := c.ExecContext(ctx, q); err != nil {
-			return Info{}, fmt.Errorf("install: %w", err)
-		}
-	}
-	lineage, err := metaValue(ctx, c, "lineage")
-	if err == nil {
-		return Info{Lineage: lineage}, installTriggers(ctx, c)
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return Info{}, err
-	}
-	return firstInstall(ctx, c)
-}
-
-func firstInstall(ctx context.Context, c *sql.Conn) (Info, error) {
-	info := Info{Lineage: newLineage()}
-	for _, kv := range [][2]string{{"lineage", info.Lineage}, {"schema_version", SchemaVersion}} {
-		if _, err := c.ExecContext(ctx, `INSERT INTO memsync_meta(key, value) VALUES (?, ?)`, kv[0], kv[1]); err != nil {
-			return info, fmt.Errorf("install meta: %w", err)
-		}
-	}
-	if err := installTriggers(ctx, c); err != nil {
-		return info, err
-	}
-	n, err := bootstrap(ctx, c)
-	info.Bootstrapped = n
-	return info, err
-}
-
-func installTriggers(ctx context.Context, c *sql.Conn) error {
-	for _, t := range capturedTables {
-		for _, q := range triggerDDL(t) {
-			if _, err := c.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("install triggers on %s: %w", t.table, err)
-			}
-		}
-	}
-	return nil
-}
-
-// bootstrap captures every existing row, owners before embeddings, episodes
-// most recent first: a fresh cache fills its window with the first N and
-// never has to evict while it builds.
-func bootstrap(ctx context.Context, c *sql.Conn) (int64, error) {
-	qs := []string{
-		`INSERT INTO memsync_changelog(entity, entity_id, op) SELECT 'episode', episode_id, 'upsert' FROM episodes ORDER BY start_time DESC, episode_id`,
-		`INSERT INTO memsync_changelog(entity, entity_id, op) SELECT 'pattern', pattern_id, 'upsert' FROM patterns ORDER BY pattern_id`,
-		`INSERT INTO memsync_changelog(entity, entity_id, op) SELECT 'embedding', embedding_id, 'upsert' FROM embeddings ORDER BY embedding_id`,
-	}
-	var total int64
-	for _, q := range qs {
-		res, err := c.ExecContext(ctx, q)
-		if err != nil {
-			return total, fmt.Errorf("bootstrap: %w", err)
-		}
-		n, _ := res.RowsAffected()
-		total += n
-	}
-	return total, nil
-}
-
 func metaValue(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, key string) (string, error) {
@@ -202,33 +117,28 @@ func newLineage() string {
 
 // immediate runs fn inside BEGIN IMMEDIATE on one connection.
 func (d *DB) immediate(ctx context.Context, fn func(*sql.Conn) error) error {
-	c, err := d.sql.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return err
-	}
-	if err := fn(c); err != nil {
-		_, _ = c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		return err
-	}
-	_, err = c.ExecContext(ctx, "COMMIT")
+	_, err := d.immediateHeld(ctx, fn)
 	return err
 }
 
-// Resnapshot captures every current row into the change log again (new
-// change_ids above the head) and returns the head before it. A publisher
-// whose stream lost changes that the log no longer holds resumes from that
-// head: the new rows re-describe the whole current state.
-func (d *DB) Resnapshot(ctx context.Context) (before uint64, rows int64, err error) {
-	err = d.immediate(ctx, func(c *sql.Conn) error {
-		if before, err = Head(ctx, c); err != nil {
-			return err
-		}
-		rows, err = bootstrap(ctx, c)
-		return err
-	})
-	return before, rows, d.classify(err)
+// immediateHeld is immediate that also reports how long the write lock
+// was held (from BEGIN IMMEDIATE's success to COMMIT's return).
+func (d *DB) immediateHeld(ctx context.Context, fn func(*sql.Conn) error) (time.Duration, error) {
+	c, err := d.sql.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	if err := fn(c); err != nil {
+		_, _ = c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return time.Since(start), err
+	}
+	if _, err = c.ExecContext(ctx, "COMMIT"); err != nil {
+		_, _ = c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	}
+	return time.Since(start), err
 }
