@@ -34,6 +34,11 @@ type Changefeed struct {
 	lastBeat, lastVerify             time.Time
 	ahead                            *readBatch // the next batch, read while the previous one was published
 	outage                           outage.Tracker
+	full                             *recaptureLimit // sync.trigger full
+	// now and wait are the clock the poll loop and the gap detector use
+	// (time.Now and a real timer; tests inject a fake clock).
+	now  func() time.Time
+	wait func(ctx context.Context, d time.Duration, poke <-chan struct{}) bool
 }
 
 // New validates options and builds a Changefeed; nothing runs until Run.
@@ -45,9 +50,11 @@ func New(db *turso.DB, js jetstream.JetStream, opts ...Option) (*Changefeed, err
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
-	c := &Changefeed{db: db, js: js, opts: o, log: o.Logger.With("component", "changefeed"), poke: make(chan struct{}, 1)}
+	c := &Changefeed{db: db, js: js, opts: o, log: o.Logger.With("component", "changefeed"), poke: make(chan struct{}, 1),
+		now: time.Now, wait: sleep}
 	c.gaps = newGapDetector(o.GapGrace, c.log)
 	c.prune = &pruner{delay: o.PruneDelay}
+	c.full = &recaptureLimit{every: o.FullRecaptureEvery}
 	return c, nil
 }
 
@@ -77,7 +84,7 @@ func (c *Changefeed) Run(ctx context.Context) error {
 			if errors.Is(err, ErrFenced) {
 				c.stats.fenced.Add(1)
 			}
-			if !sleep(ctx, c.opts.PollInterval, c.poke) {
+			if !c.wait(ctx, c.opts.PollInterval, c.poke) {
 				return nil
 			}
 			continue
@@ -88,7 +95,7 @@ func (c *Changefeed) Run(ctx context.Context) error {
 			}
 			c.outage.Fail(c.log, "sync step failing; retrying with backoff", err)
 			c.needReload = c.needReload || (c.installed && c.streamsOK)
-			if !sleep(ctx, bo.NextBackOff(), nil) {
+			if !c.wait(ctx, bo.NextBackOff(), nil) {
 				return nil
 			}
 			continue
@@ -99,7 +106,7 @@ func (c *Changefeed) Run(ctx context.Context) error {
 		if res.Full {
 			continue
 		}
-		if !sleep(ctx, c.opts.PollInterval, c.poke) {
+		if !c.wait(ctx, c.opts.PollInterval, c.poke) {
 			return nil
 		}
 	}

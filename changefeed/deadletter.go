@@ -28,7 +28,7 @@ func (c *Changefeed) deadLetter(ctx context.Context, it item, epoch string, caus
 	m := c.dlqMsg(it, epoch, cause)
 	_, err := c.js.PublishMsg(ctx, m)
 	if isStreamGone(err) {
-		if _, err = c.js.CreateOrUpdateStream(ctx, DLQConfig(c.opts.DLQStream, c.opts.Replicas)); err == nil {
+		if _, err = c.js.CreateOrUpdateStream(ctx, c.opts.dlqConfig()); err == nil {
 			c.log.Warn("dead-letter stream re-created", "stream", c.opts.DLQStream)
 			_, err = c.js.PublishMsg(ctx, m)
 		}

@@ -39,4 +39,13 @@
 //     competing batch fail as a whole; it reloads the cursor and continues.
 //   - change-log rows are pruned only at or below a checkpoint that has
 //     been in the stream for longer than PruneDelay (JetStream's lazy fsync).
+//   - no busy loop, bounded gap state: a step cut at a change_id gap is
+//     never full, so Run sleeps the poll interval while the gap is held;
+//     the gap detector remembers only the gap it holds.
+//   - bounded dead-letter stream: MaxBytes (DLQMaxBytes) with DiscardOld, so
+//     a full dead-letter stream drops its oldest entries instead of
+//     refusing new ones; EnsureStreams updates an existing stream.
+//   - full re-captures asked by sync.trigger start at most once per
+//     FullRecaptureEvery (a failed one is not counted); one within it is
+//     refused with ErrRateLimited and the time the next is allowed.
 package changefeed

@@ -17,3 +17,7 @@ var (
 	// at once.
 	ErrResync = errors.New("changefeed: re-synchronizing with the database and the stream")
 )
+
+// ErrRateLimited reports a full re-capture asked within FullRecaptureEvery
+// of the previous one; the error names when the next one is allowed.
+var ErrRateLimited = errors.New("changefeed: full re-capture refused: rate limited")

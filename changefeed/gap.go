@@ -15,8 +15,10 @@ import (
 // batch just before it until it has been seen for the grace window.
 type gapDetector struct {
 	grace time.Duration
-	seen  map[uint64]time.Time // first id of a gap -> when first seen
-	log   *slog.Logger
+	// seen holds the gap the last cut stopped at (first missing id -> when
+	// first seen): at most one entry.
+	seen map[uint64]time.Time
+	log  *slog.Logger
 }
 
 func newGapDetector(grace time.Duration, log *slog.Logger) *gapDetector {
@@ -24,14 +26,20 @@ func newGapDetector(grace time.Duration, log *slog.Logger) *gapDetector {
 }
 
 // cut returns the prefix of ch that can be published now.
+//
+// INVARIANT (bounded state): after a cut the detector remembers only the
+// gap it stops at, so gaps that filled, expired or fell below the cursor
+// are forgotten and its memory does not grow with their number.
 func (g *gapDetector) cut(cursor uint64, ch []turso.Change, now time.Time) []turso.Change {
 	expect := cursor + 1
 	for i, c := range ch {
 		if c.ID != expect && !g.expired(expect, c.ID, now) {
+			g.keepOnly(expect)
 			return ch[:i]
 		}
 		expect = c.ID + 1
 	}
+	g.keepOnly(0) // no gap is held
 	return ch
 }
 
@@ -40,7 +48,7 @@ func (g *gapDetector) expired(from, to uint64, now time.Time) bool {
 	if !ok {
 		g.seen[from] = now
 		g.log.Info("change_id gap; waiting for it to fill", "from", from, "to", to-1, "grace", g.grace)
-		return g.grace <= 0
+		first = now
 	}
 	if now.Sub(first) < g.grace {
 		return false
@@ -48,4 +56,13 @@ func (g *gapDetector) expired(from, to uint64, now time.Time) bool {
 	delete(g.seen, from)
 	g.log.Warn("change_id gap did not fill within the grace window; skipping", "from", from, "to", to-1)
 	return true
+}
+
+// keepOnly forgets every gap but the one starting at from (0: all).
+func (g *gapDetector) keepOnly(from uint64) {
+	for k := range g.seen {
+		if k != from {
+			delete(g.seen, k)
+		}
+	}
 }

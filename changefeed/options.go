@@ -29,10 +29,22 @@ type Options struct {
 	// HeartbeatInterval is how often the head and cursor are announced
 	// (default 2s).
 	HeartbeatInterval time.Duration
+	// DLQMaxBytes bounds the dead-letter stream; the oldest dead letters are
+	// discarded beyond it (default DefaultDLQMaxBytes, at least 1 MiB).
+	DLQMaxBytes int64
+	// FullRecaptureEvery is the least time between two full re-captures
+	// asked by sync.trigger (default DefaultFullRecaptureEvery; negative:
+	// no limit). A trigger within it is refused, naming when the next one
+	// is allowed.
+	FullRecaptureEvery time.Duration
 	// OnBatch, when set, observes every published batch (metrics).
 	OnBatch func(messages int, took time.Duration)
 	Logger  *slog.Logger
 }
+
+// DefaultFullRecaptureEvery is the default least time between two full
+// re-captures asked by sync.trigger.
+const DefaultFullRecaptureEvery = 10 * time.Minute
 
 // DefaultMaxBatchBytes is the default byte bound of one atomic batch.
 const DefaultMaxBatchBytes = 8 << 20
@@ -66,6 +78,8 @@ func (o *Options) defaults() error {
 	o.GapGrace = cmpDefault(o.GapGrace, 2*time.Second)
 	o.Replicas = cmpDefault(o.Replicas, 1)
 	o.HeartbeatInterval = cmpDefault(o.HeartbeatInterval, 2*time.Second)
+	o.DLQMaxBytes = cmpDefault(o.DLQMaxBytes, DefaultDLQMaxBytes)
+	o.FullRecaptureEvery = cmpDefault(o.FullRecaptureEvery, DefaultFullRecaptureEvery)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -84,6 +98,9 @@ func (o *Options) validate() error {
 	}
 	if o.TombstoneTTL != 0 && o.TombstoneTTL < time.Second {
 		return fmt.Errorf("%w: tombstone TTL %v must be 0 or at least 1s", ErrOptions, o.TombstoneTTL)
+	}
+	if o.DLQMaxBytes < MinDLQMaxBytes {
+		return fmt.Errorf("%w: dead-letter stream max bytes %d must be at least %d (room for one poison message of the max payload)", ErrOptions, o.DLQMaxBytes, MinDLQMaxBytes)
 	}
 	if o.PruneDelay < 0 {
 		return fmt.Errorf("%w: prune delay %v must be >= 0", ErrOptions, o.PruneDelay)

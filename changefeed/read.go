@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"slices"
-	"time"
 
 	"github.com/memsync/memsync/internal/turso"
 	"github.com/memsync/memsync/protocol"
@@ -45,8 +44,13 @@ func (c *Changefeed) read(ctx context.Context, from uint64) (*readBatch, error) 
 		if err != nil {
 			return err
 		}
-		b.full = len(ch) == c.opts.BatchSize
-		ch = c.gaps.cut(from, ch, time.Now())
+		read := len(ch)
+		ch = c.gaps.cut(from, ch, c.now())
+		// INVARIANT (no busy loop): a batch is full, and Run polls again
+		// without sleeping, only when the read was cut by BatchSize and
+		// nothing was held back at a change_id gap; a held gap waits the
+		// poll interval.
+		b.full = read == c.opts.BatchSize && len(ch) == read
 		items := collapse(ch)
 		kept, err := joinRows(ctx, tx, items, c.opts.MaxBatchBytes)
 		b.items = items[:kept]

@@ -34,25 +34,54 @@ func StreamConfig(name string, replicas int, tombstoneTTL time.Duration) jetstre
 	}
 }
 
-// DLQConfig is the dead-letter stream.
+// DefaultDLQMaxBytes bounds the dead-letter stream by default (256 MiB).
+const DefaultDLQMaxBytes int64 = 256 << 20
+
+// MinDLQMaxBytes is the least byte limit of the dead-letter stream: room
+// for the largest dead letter, a poison message a worker parks whole (up to
+// the server's max payload, 1 MiB by default).
+const MinDLQMaxBytes int64 = 1 << 20
+
+// DLQConfig is the dead-letter stream with the default byte limit.
 func DLQConfig(name string, replicas int) jetstream.StreamConfig {
+	return DLQConfigWith(name, replicas, DefaultDLQMaxBytes)
+}
+
+// DLQConfigWith is the dead-letter stream: dead letters are kept 30 days
+// and within maxBytes.
+//
+// INVARIANT (bounded dead-letter stream): MaxBytes with DiscardOld, so a
+// full stream drops its oldest dead letters and still stores the new one;
+// parking never fails because the stream is full. No per-message limit is
+// set: a dead letter is already bounded (the changefeed's by half the max
+// message size plus bounded headers, a worker's by the max payload), and a
+// smaller limit would only make the server refuse dead letters.
+func DLQConfigWith(name string, replicas int, maxBytes int64) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:        name,
 		Description: "memsync: dead letters (messages and rows that could not be synced)",
 		Subjects:    []string{protocol.DLQSubjectRoot + ".>"},
 		Storage:     jetstream.FileStorage,
 		MaxAge:      30 * 24 * time.Hour,
+		MaxBytes:    maxBytes,
+		Discard:     jetstream.DiscardOld,
 		Replicas:    replicas,
 	}
 }
 
-// EnsureStreams creates or updates the data and dead-letter streams.
+// dlqConfig is the dead-letter stream these options configure.
+func (o *Options) dlqConfig() jetstream.StreamConfig {
+	return DLQConfigWith(o.DLQStream, o.Replicas, o.DLQMaxBytes)
+}
+
+// EnsureStreams creates or updates the data and dead-letter streams: the
+// configuration of an existing stream is updated to these options.
 func EnsureStreams(ctx context.Context, js jetstream.JetStream, o *Options) (jetstream.Stream, error) {
 	s, err := js.CreateOrUpdateStream(ctx, StreamConfig(o.Stream, o.Replicas, o.TombstoneTTL))
 	if err != nil {
 		return nil, fmt.Errorf("changefeed: stream %s: %w", o.Stream, err)
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, DLQConfig(o.DLQStream, o.Replicas)); err != nil {
+	if _, err := js.CreateOrUpdateStream(ctx, o.dlqConfig()); err != nil {
 		return nil, fmt.Errorf("changefeed: stream %s: %w", o.DLQStream, err)
 	}
 	return s, nil

@@ -22,13 +22,15 @@ import (
 )
 
 func (c *common) changefeedOptions(log *slog.Logger) changefeed.Options {
-	return changefeed.Options{DBName: c.dbName, Stream: c.stream, DLQStream: c.dlqStream, BatchSize: c.pubBatch, MaxBatchBytes: c.pubBytes,
+	o := changefeed.Options{DBName: c.dbName, Stream: c.stream, DLQStream: c.dlqStream, BatchSize: c.pubBatch, MaxBatchBytes: c.pubBytes,
 		PollInterval: c.pollInterval, PruneDelay: c.pruneDelay, TombstoneTTL: c.tombstoneTTL, Replicas: c.replicas, Logger: log}
+	c.changefeedLimits(&o)
+	return o
 }
 
 func (c *common) workerOptions(log *slog.Logger) worker.Options {
 	return worker.Options{Name: c.workerName, DBName: c.dbName, Stream: c.stream, DLQStream: c.dlqStream,
-		BatchSize: c.batchSize, StaleVersions: c.staleVersions, StaleAfter: c.staleAfter, TriggerSubject: c.triggerSubj, Logger: log}
+		BatchSize: c.batchSize, StaleVersions: c.staleVersions, StaleAfter: c.staleAfter, TriggerSubject: ops.PollSubject(c.triggerSubj), Logger: log}
 }
 
 func runRun(ctx context.Context, args []string) error {
@@ -223,7 +225,7 @@ func (c *common) goChangefeed(ctx context.Context, g *errgroup.Group, n *natsCon
 	} else {
 		n.onClose(func() { _ = svc.Stop() })
 	}
-	r := ops.NewResponder(n.nc, c.triggerSubj, "changefeed", cf.HandleTrigger, log)
+	r := ops.NewResponder(n.nc, c.triggerSubj, "changefeed", cf.HandleTrigger, log, ops.AcceptPolls())
 	g.Go(func() error { return cf.Run(ctx) })
 	g.Go(func() error { return r.Run(ctx) })
 }
@@ -283,8 +285,9 @@ func (c *common) optionalTurso(ctx context.Context, log *slog.Logger) *turso.DB 
 }
 
 func (c *common) rebuildConfig(n *natsConn, db *turso.DB, log *slog.Logger) rebuild.Config {
+	b := c.asideBudget()
 	return rebuild.Config{Dir: c.cachePath(), Options: *c.storeOptions(), JS: n.js, DB: db, Worker: c.workerOptions(log),
-		Logger: log, ValidateEvery: c.validateEvery, TriggerSubject: c.triggerSubj}
+		Logger: log, ValidateEvery: c.validateEvery, TriggerSubject: c.triggerSubj, Aside: &b}
 }
 
 // runOnce catches the cache up. A cache only a rebuild repairs (a replaced
@@ -317,7 +320,7 @@ func (c *common) catchUpCache(ctx context.Context, cf *changefeed.Changefeed, n 
 	store, err := c.openCache()
 	if errors.Is(err, cachestore.ErrConfigChanged) || errors.Is(err, cachestore.ErrCorrupt) {
 		// A fresh cache built from the stream replaces it (the old one is kept aside).
-		aside, merr := rebuild.MoveAside(c.cachePath(), "run-once")
+		aside, merr := rebuild.MoveAsideWithin(c.cachePath(), "run-once", c.asideBudget())
 		if merr != nil {
 			return merr
 		}

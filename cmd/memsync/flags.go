@@ -4,12 +4,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/memsync/memsync/changefeed"
+	"github.com/memsync/memsync/internal/rebuild"
 )
 
 var errHelp = errors.New("help shown")
@@ -110,6 +113,7 @@ func (c *common) workerFlags() {
 	c.fs.Uint64Var(&c.staleVersions, "stale-versions", 1000, "flag the cache stale when Turso is this many versions ahead")
 	c.fs.DurationVar(&c.staleAfter, "stale-after", 30*time.Second, "flag the cache stale when behind (or without heartbeats) for this long")
 	c.fs.DurationVar(&c.validateEvery, "validate-every", 10*time.Minute, "periodic validation against Turso when --turso is set (0 = off); a confirmed divergence rebuilds the cache")
+	c.keepAsideFlags()
 }
 
 // serviceFlags are for the long-running commands.
@@ -124,6 +128,7 @@ func (c *common) changefeedFlags() {
 	c.fs.IntVar(&c.pubBytes, "publish-max-bytes", changefeed.DefaultMaxBatchBytes, "bytes per atomic publish batch (at least 65536); rows are read only up to it")
 	c.fs.IntVar(&c.replicas, "replicas", 1, "stream replicas (3 on a three-node cluster)")
 	c.fs.DurationVar(&c.tombstoneTTL, "tombstone-ttl", 30*24*time.Hour, "how long delete tombstones stay in the stream (0 = forever); workers offline longer rebuild")
+	c.changefeedLimitFlags()
 }
 
 // parse applies environment variables, then the command line.
@@ -241,6 +246,104 @@ func (c *common) readServeTokenFile() error {
 	c.serveToken = strings.TrimSpace(string(b))
 	if c.serveToken == "" {
 		return fmt.Errorf("--serve-token-file %s is empty", c.serveTokenFile)
+	}
+	return nil
+}
+
+// keepAsideFlags registers the disk budget of the old caches a rebuild keeps
+// aside (issue 9, item 6b). The values are read back from the flag set
+// (asideBudget), so commands without these flags get the defaults.
+func (c *common) keepAsideFlags() {
+	n := keepAsideCount(rebuild.KeepAside)
+	c.fs.Var(&n, "keep-aside", "old caches a rebuild keeps aside for inspection, newest first (0 = none)")
+	b := keepAsideBytes(rebuild.DefaultKeepAsideBytes)
+	c.fs.Var(&b, "keep-aside-bytes", "disk budget of the old caches kept aside, e.g. 4GiB, 512MiB (0 = none); the oldest are deleted first")
+}
+
+// asideBudget is the keep-aside budget given on the command line.
+func (c *common) asideBudget() rebuild.AsideBudget {
+	b := rebuild.DefaultAsideBudget()
+	if f := c.fs.Lookup("keep-aside"); f != nil {
+		b.Keep = int(*f.Value.(*keepAsideCount))
+	}
+	if f := c.fs.Lookup("keep-aside-bytes"); f != nil {
+		b.Bytes = int64(*f.Value.(*keepAsideBytes))
+	}
+	return b
+}
+
+// keepAsideCount is --keep-aside: a non-negative integer.
+type keepAsideCount int
+
+func (n *keepAsideCount) String() string { return strconv.Itoa(int(*n)) }
+
+func (n *keepAsideCount) Set(s string) error {
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || v < 0 {
+		return fmt.Errorf("%q: want a non-negative integer", s)
+	}
+	*n = keepAsideCount(v)
+	return nil
+}
+
+// keepAsideBytes is --keep-aside-bytes: a size in bytes with an optional KiB/MiB/GiB/TiB (or
+// KB/MB/GB/TB, also powers of 1024) suffix.
+type keepAsideBytes int64
+
+func (b *keepAsideBytes) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *keepAsideBytes) Set(s string) error {
+	units := []struct {
+		suffix string
+		shift  uint
+	}{{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"TB", 40}, {"GB", 30}, {"MB", 20}, {"KB", 10}, {"B", 0}}
+	num, shift := strings.TrimSpace(s), uint(0)
+	for _, u := range units {
+		if strings.HasSuffix(num, u.suffix) {
+			num, shift = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64>>shift {
+		return fmt.Errorf("%q: want a non-negative size in bytes, e.g. 4GiB or 1073741824", s)
+	}
+	*b = keepAsideBytes(n << shift)
+	return nil
+}
+
+// changefeedLimitFlags registers the dead-letter stream's byte limit and the
+// full re-capture rate limit (issue 9, items 6 and 5). The values are read
+// back from the flag set (changefeedLimits).
+func (c *common) changefeedLimitFlags() {
+	b := dlqMaxBytes{keepAsideBytes(changefeed.DefaultDLQMaxBytes)}
+	c.fs.Var(&b, "dlq-max-bytes", "byte limit of the dead-letter stream, e.g. 256MiB (at least 1MiB); the oldest dead letters are discarded beyond it")
+	c.fs.Duration("full-recapture-every", changefeed.DefaultFullRecaptureEvery, "least time between two full re-captures asked by `trigger --mode full` (0 = no limit); one within it is refused")
+}
+
+// changefeedLimits sets the options of changefeedLimitFlags given on the
+// command line (commands without these flags keep the defaults).
+func (c *common) changefeedLimits(o *changefeed.Options) {
+	if f := c.fs.Lookup("dlq-max-bytes"); f != nil {
+		o.DLQMaxBytes = int64(f.Value.(*dlqMaxBytes).keepAsideBytes)
+	}
+	if f := c.fs.Lookup("full-recapture-every"); f != nil {
+		if o.FullRecaptureEvery = f.Value.(flag.Getter).Get().(time.Duration); o.FullRecaptureEvery <= 0 {
+			o.FullRecaptureEvery = -1 // no limit
+		}
+	}
+}
+
+// dlqMaxBytes is --dlq-max-bytes: a size as --keep-aside-bytes takes, at
+// least changefeed.MinDLQMaxBytes (0 would mean "the default" below).
+type dlqMaxBytes struct{ keepAsideBytes }
+
+func (b *dlqMaxBytes) Set(s string) error {
+	if err := b.keepAsideBytes.Set(s); err != nil {
+		return err
+	}
+	if int64(b.keepAsideBytes) < changefeed.MinDLQMaxBytes {
+		return fmt.Errorf("%q: the dead-letter stream needs at least 1MiB (one poison message of the max payload)", s)
 	}
 	return nil
 }

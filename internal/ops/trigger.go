@@ -23,28 +23,33 @@ type Responder struct {
 	name    string // component name matched against "target"
 	handle  Handler
 	log     *slog.Logger
+	polls   bool // also answer incremental polls on PollSubject(subject)
 	// Runs counts handler executions (coalesced requests share one).
 	Runs atomic.Int64
 }
 
 // NewResponder builds a responder; Run subscribes.
-func NewResponder(nc *nats.Conn, subject, name string, h Handler, log *slog.Logger) *Responder {
+func NewResponder(nc *nats.Conn, subject, name string, h Handler, log *slog.Logger, opts ...Option) *Responder {
 	if subject == "" {
 		subject = protocol.DefaultTriggerSubject
 	}
-	return &Responder{nc: nc, subject: subject, name: name, handle: h, log: log}
+	r := &Responder{nc: nc, subject: subject, name: name, handle: h, log: log}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
 }
 
-// Run serves triggers until ctx is done. Requests that arrive while a mode
-// is being handled are coalesced: each mode runs once per round and every
+// Run serves triggers (and, with AcceptPolls, polls) until ctx is done.
+// Requests that arrive while a mode is being handled are coalesced: each mode runs once per round and every
 // waiting request of that mode gets the same reply.
 func (r *Responder) Run(ctx context.Context) error {
 	ch := make(chan *nats.Msg, 256)
-	sub, err := r.nc.ChanSubscribe(r.subject, ch)
+	stop, err := r.subscribe(ch)
 	if err != nil {
 		return err
 	}
-	defer sub.Unsubscribe()
+	defer stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -79,7 +84,7 @@ func (r *Responder) round(ctx context.Context, msgs []*nats.Msg) {
 			r.reply(m, protocol.TriggerReply{From: r.name, Error: err.Error()})
 			continue
 		}
-		if t.Matches(r.name) {
+		if t.Matches(r.name) && !r.refusePoll(m, t.Mode) {
 			waiting[t.Mode] = append(waiting[t.Mode], m)
 			named[t.Mode] = named[t.Mode] || t.Target == r.name
 			r.log.Info("sync.trigger received", "mode", t.Mode, "target", t.Target, "reason", t.Reason)
