@@ -4,7 +4,8 @@
 //
 // A rebuild never touches the live directory until it is complete: it
 // builds <dir>.rebuild, marks it COMPLETE, moves the live directory aside
-// (<dir>.aside-<unix>-<reason>, at most KeepAside kept for inspection) and
+// (<dir>.aside-<unix>-<reason>, kept for inspection within AsideBudget: the
+// newest KeepAside, at most DefaultKeepAsideBytes together by default) and
 // renames the staging directory into place. A rebuild killed half-way is
 // resumed (from the stream: the staging cache keeps its position) or started
 // again cleanly (from Turso); an interrupted swap is finished on the next
