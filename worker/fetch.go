@@ -85,7 +85,7 @@ func (w *Worker) apply(ctx context.Context, b cachestore.Batch) (cachestore.Appl
 			return st, fmt.Errorf("%w after %d attempts: %v", ErrStuck, attempt, err)
 		}
 		w.outage.Fail(w.log, "worker step failing; serving reads from the cache, retrying with backoff", err)
-		if !sleep(ctx, bo.NextBackOff()) {
+		if !outage.Sleep(ctx, bo.NextBackOff()) {
 			return st, ctx.Err()
 		}
 	}

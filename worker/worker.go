@@ -72,7 +72,7 @@ func (w *Worker) loop(ctx context.Context) error {
 		}
 		w.outage.Fail(w.log, "worker step failing; serving reads from the cache, retrying with backoff", err)
 		w.cons = nil
-		if !sleep(ctx, bo.NextBackOff()) {
+		if !outage.Sleep(ctx, bo.NextBackOff()) {
 			break
 		}
 	}
@@ -157,15 +157,4 @@ func (w *Worker) drained(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	return info.NumPending == 0 && info.NumAckPending == 0, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

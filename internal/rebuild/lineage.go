@@ -1,6 +1,8 @@
 package rebuild
 
 import (
+	"github.com/memsync/memsync/internal/outage"
+
 	"context"
 	"errors"
 	"fmt"
@@ -40,19 +42,8 @@ func checkpointOfDB(ctx context.Context, cfg Config) (checkpoint, error) {
 			cfg.log().Warn("the stream still carries another database; waiting for the changefeed to publish this one",
 				"stream_lineage", cp.lineage, "turso_lineage", want)
 		}
-		if !pause(ctx, 200*time.Millisecond) {
+		if !outage.Sleep(ctx, 200*time.Millisecond) {
 			return cp, ctx.Err()
 		}
-	}
-}
-
-func pause(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

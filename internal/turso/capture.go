@@ -1,6 +1,8 @@
 package turso
 
 import (
+	"github.com/memsync/memsync/internal/outage"
+
 	"context"
 	"database/sql"
 	"time"
@@ -75,7 +77,7 @@ func (d *DB) runCapture(ctx context.Context) (CaptureStats, error) {
 				return stats, err
 			}
 		}
-		if !sleepCtx(ctx, min(max(held, time.Millisecond), maxCapturePause)) {
+		if !outage.Sleep(ctx, min(max(held, time.Millisecond), maxCapturePause)) {
 			return stats, ctx.Err()
 		}
 	}
@@ -128,15 +130,4 @@ func captureSteps(ctx context.Context, c *sql.Conn, st *captureState, budget int
 		}
 	}
 	return total, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
