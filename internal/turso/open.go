@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -45,7 +46,11 @@ func Open(ctx context.Context, rawURL, token string) (*DB, error) {
 	}
 	drv := base.Driver().(driver.DriverContext)
 	base.Close()
-	d.sql = sql.OpenDB(&connector{drv: drv, dsn: dsn, local: local, db: d})
+	cn := &connector{drv: drv, dsn: dsn, local: local, db: d}
+	if local {
+		cn.files = newFileHandles(dsn)
+	}
+	d.sql = sql.OpenDB(cn)
 	d.sql.SetMaxOpenConns(4)
 	return d, nil
 }
@@ -93,10 +98,7 @@ func buildDSN(rawURL, token string) (string, bool, error) {
 // checkLocalFile fails clearly when the file's directory is missing
 // (libSQL would say only "unable to open database file").
 func checkLocalFile(dsn string) error {
-	p := strings.TrimPrefix(dsn, "file:")
-	if i := strings.IndexByte(p, '?'); i >= 0 {
-		p = p[:i]
-	}
+	p := localPath(dsn)
 	if _, err := os.Stat(filepath.Dir(p)); err != nil {
 		return fmt.Errorf("%w: directory of %s: %v", ErrUnavailable, p, err)
 	}
@@ -186,9 +188,30 @@ type connector struct {
 	db    *DB
 	mu    sync.Mutex
 	inner driver.Connector
+	files *fileHandles // local only
 }
 
 func (c *connector) Driver() driver.Driver { return c.drv.(driver.Driver) }
+
+// Close releases go-libsql's database (database/sql calls it from
+// sql.DB.Close). Without it the native database stays open with its file
+// descriptors and WAL index, and a file replaced or restored at the same
+// path later in the process meets the old handle.
+func (c *connector) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	inner := c.inner
+	c.inner = nil
+	cl, ok := inner.(io.Closer)
+	if !ok {
+		return nil
+	}
+	err := cl.Close()
+	if c.files != nil {
+		c.files.waitClosed()
+	}
+	return err
+}
 
 func (c *connector) innerConnector() (driver.Connector, error) {
 	c.mu.Lock()
@@ -214,10 +237,15 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := inner.Connect(ctx)
-	if err != nil || !c.local {
-		return conn, err
+	if !c.local {
+		return inner.Connect(ctx)
 	}
+	before := c.files.opening()
+	conn, err := inner.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.files.opened(before)
 	if err := pragma(ctx, conn, fmt.Sprintf("PRAGMA busy_timeout=%d", BusyTimeout.Milliseconds())); err != nil {
 		conn.Close()
 		return nil, err
