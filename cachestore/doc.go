@@ -9,12 +9,13 @@
 // batch, Close releases everything. A Store is safe for concurrent readers;
 // Apply calls must not run concurrently with each other.
 //
-// Invariants upheld here (numbers refer to DESIGN.md section 4):
+// Invariants upheld here (numbered as in docs/design.md, section 3;
+// ARCHITECTURE.md names the code and tests of each):
 //   - 3: the position, the applied checkpoint and the data of a batch are
 //     committed in one Pebble batch with Sync; nothing is visible before.
 //   - 4: every entity carries the version (change_id) that produced it; older
 //     or equal versions are ignored and deletes leave version tombstones.
-//     Tombstones are collected once they are at or below the floor (the
+//     Tombstones are collected once they are at or below the floor (4.1: the
 //     applied checkpoint, raised in the same batch); a change at or below
 //     the floor for an entity the catalog does not know is ignored, so a
 //     redelivered old change never resurrects anything (gc.go).

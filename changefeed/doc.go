@@ -23,29 +23,32 @@
 // history and receive the current one; a stream or dead-letter stream that
 // disappeared is re-created and re-filled, also while idle.
 //
-// Invariants upheld here (DESIGN.md section 4):
+// Invariants upheld here (numbered as in docs/design.md, section 3;
+// ARCHITECTURE.md names the code and tests of each):
 //   - 1 no lost change: the cursor lives in the stream, written in the same
 //     atomic batch as the data, so a failed or killed publish leaves data and
 //     cursor unchanged together; a gap in change_ids stops the batch until a
 //     grace window passes; a split batch moves the cursor only to just
-//     before the first change it left out; a change is skipped only parked
-//     (or, when even its dead letter is refused, counted and logged).
+//     before the first change it left out (1.2); a change is skipped only
+//     parked (or, when even its dead letter is refused, counted and logged:
+//     1.3).
 //   - 2 no stale latest: batches are published one at a time and fenced on
 //     the checkpoint's sequence; a retry of an older batch after a newer one
 //     is rejected by the server, so an older version never lands after a
 //     newer one on a subject.
-//   - 6 Turso wins: the stream holds one history, the database's current one.
+//   - 6.2 one history: the stream holds the database's current one.
 //   - 8 single active publisher: the same fence makes a second changefeed's
 //     competing batch fail as a whole; it reloads the cursor and continues.
-//   - change-log rows are pruned only at or below a checkpoint that has
-//     been in the stream for longer than PruneDelay (JetStream's lazy fsync).
-//   - no busy loop, bounded gap state: a step cut at a change_id gap is
+//   - 1 (pruning): change-log rows are pruned only at or below a checkpoint
+//     that has been in the stream for longer than PruneDelay (JetStream's
+//     lazy fsync).
+//   - 1.4 no busy loop, bounded gap state: a step cut at a change_id gap is
 //     never full, so Run sleeps the poll interval while the gap is held;
 //     the gap detector remembers only the gap it holds.
-//   - bounded dead-letter stream: MaxBytes (DLQMaxBytes) with DiscardOld, so
-//     a full dead-letter stream drops its oldest entries instead of
-//     refusing new ones; EnsureStreams updates an existing stream.
-//   - full re-captures asked by sync.trigger start at most once per
+//   - 1.5 bounded dead-letter stream: MaxBytes (DLQMaxBytes) with
+//     DiscardOld, so a full dead-letter stream drops its oldest entries
+//     instead of refusing new ones; EnsureStreams updates an existing stream.
+//   - 10 full re-captures asked by sync.trigger start at most once per
 //     FullRecaptureEvery (a failed one is not counted); one within it is
 //     refused with ErrRateLimited and the time the next is allowed.
 package changefeed

@@ -90,7 +90,8 @@ func wantRawWindow(t *testing.T, c *cache, ids ...string) {
 }
 
 // jsonText is s as a JSON string carries it: each byte that is not valid
-// UTF-8 replaced by U+FFFD (DESIGN: only ids travel byte-exact).
+// UTF-8 replaced by U+FFFD (invariant 1.1 of docs/design.md: only ids
+// travel byte-exact).
 func jsonText(s string) string { return string([]rune(s)) }
 
 func wantRawEmbedding(t *testing.T, c *cache, id, owner string) {

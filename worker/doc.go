@@ -25,12 +25,14 @@
 // leftovers of an earlier database and skipped, above it they mean the
 // stream carries another database (ErrLineageChanged, a rebuild).
 //
-// Invariants upheld here (DESIGN.md section 4):
+// Invariants upheld here (numbered as in docs/design.md, section 3;
+// ARCHITECTURE.md names the code and tests of each; continuity is 1.7,
+// lineage 6.3):
 //   - 3 ack only after durable apply: Ack is called only after
 //     Store.Apply returned, i.e. after the Pebble batch with the position was
 //     committed with Sync; a poison message is parked in the dead-letter
 //     stream before, but terminated (which acknowledges it and, under
-//     AckAll, everything before it) only after that commit.
+//     AckAll, everything before it) only after that commit (3.1).
 //   - 4 idempotent apply: duplicates and redeliveries go through the
 //     version check in cachestore and are counted as skipped.
 //   - 7 reads never block on the network: readers use the Store directly.

@@ -18,6 +18,6 @@
 // Invariants:
 //   - every request reads one Pebble snapshot (cachestore.View): a list is
 //     never cut short or mixed by a concurrent apply;
-//   - reads never touch the network (DESIGN invariant 7);
+//   - reads never touch the network (invariant 7 of docs/design.md);
 //   - a request never reaches a closed store: Detach waits for it.
 package query

@@ -9,6 +9,6 @@
 // renames the staging directory into place. A rebuild killed half-way is
 // resumed (from the stream: the staging cache keeps its position) or started
 // again cleanly (from Turso); an interrupted swap is finished on the next
-// start (FinishSwap). INVARIANT 6: the source is Turso or the stream the
+// start (FinishSwap). INVARIANT 9: the source is Turso or the stream the
 // changefeed fills from Turso; nothing is patched by guesswork.
 package rebuild
