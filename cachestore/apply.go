@@ -15,6 +15,9 @@ type applier struct {
 	s       *Store
 	b       *pebble.Batch
 	latest  func(protocol.Entity, string) (Change, bool, error) // the BodySource, bound to the call's ctx
+	scan    func(protocol.Entity, func(Change) error) error     // the source's Scan, if it is a Scanner
+	scanFor map[string]bool                                     // owners whose embeddings a recall looks up in one scan
+	unowned []unowned                                           // embeddings the collector's pass will forget
 	st      State
 	pending map[string]Change  // newest change per entity seen in this batch
 	stashed map[string]stashed // data this batch dropped, by entity (stash.go)
@@ -34,6 +37,9 @@ func (s *Store) Apply(ctx context.Context, in Batch, src BodySource) (ApplyStats
 	a := &applier{s: s, b: s.db.NewIndexedBatch(), st: s.State(), pending: map[string]Change{}}
 	if src != nil {
 		a.latest = func(e protocol.Entity, id string) (Change, bool, error) { return src.Latest(ctx, e, id) }
+	}
+	if sc, ok := src.(Scanner); ok {
+		a.scan = func(e protocol.Entity, fn func(Change) error) error { return sc.Scan(ctx, e, fn) }
 	}
 	defer a.b.Close()
 	if err := a.run(in); err != nil {

@@ -15,6 +15,10 @@ type Change struct {
 	ID      string
 	Version uint64
 	Data    []byte // protocol row JSON; nil for deletes
+	// Embeddings and Listed: an episode upsert's owned embeddings as its
+	// message lists them (protocol.Envelope; horizon.go uses them).
+	Embeddings []string
+	Listed     bool
 
 	// filled by Prepare so that Apply decodes nothing twice
 	prepared  bool
@@ -25,7 +29,8 @@ type Change struct {
 
 // ChangeFromEnvelope converts a decoded message body.
 func ChangeFromEnvelope(e *protocol.Envelope) Change {
-	return Change{Entity: e.Entity, Op: e.Op, ID: e.ID, Version: e.Version, Data: e.Data}
+	return Change{Entity: e.Entity, Op: e.Op, ID: e.ID, Version: e.Version, Data: e.Data,
+		Embeddings: e.Embeddings, Listed: e.Listed}
 }
 
 // Prepare decodes everything Apply needs from the change (once), so that a
@@ -109,4 +114,6 @@ type ApplyStats struct {
 	Backfilled int // bodies fetched to fill the window or owners' embeddings
 	Reused     int // bodies re-admitted from what the same batch dropped, without a fetch
 	Collected  int // delete tombstones collected at or below the floor
+	Forgotten  int // live entries far outside the window forgotten (horizon.go)
+	Recalled   int // forgotten episodes found again in the stream to fill the window
 }

@@ -1,6 +1,9 @@
 package cachestore
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrLocked reports a cache directory held by another process.
@@ -21,3 +24,8 @@ var (
 	// ErrReadOnly reports a write to a store opened with Options.ReadOnly.
 	ErrReadOnly = errors.New("cachestore: store is open read-only")
 )
+
+// errNoScanner reports a recall that needs a source able to scan (horizon.go).
+func errNoScanner(what string) error {
+	return fmt.Errorf("%w: cannot %s without a source that scans the stream", ErrBodyUnavailable, what)
+}

@@ -63,7 +63,10 @@ func (a *applier) collect(applied uint64) error {
 	}
 	a.stats.Collected += len(dead)
 	a.st.GCCursor = next
-	return nil
+	if err := a.forgetUnowned(); err != nil {
+		return err
+	}
+	return a.forgetFar(budget)
 }
 
 // tombstonesFrom visits up to budget catalog entries from cursor on (the
@@ -88,6 +91,13 @@ func (a *applier) tombstonesFrom(cursor []byte, budget int) (dead [][]byte, next
 		}
 		if e.Deleted && e.Version <= a.st.Floor {
 			dead = append(dead, bytes.Clone(it.Key()))
+			continue
+		}
+		if ok, err := a.unownedEmbedding(it.Key(), e); ok || err != nil {
+			if err != nil {
+				return nil, nil, err
+			}
+			a.unowned = append(a.unowned, unowned{bytes.Clone(it.Key()), e})
 		}
 	}
 	if ok {

@@ -34,6 +34,12 @@ type Options struct {
 	// per Apply stays bounded; a full pass over a catalog of N entries takes
 	// N/GCBudget batches and resumes after a restart (gc.go).
 	GCBudget int
+	// Reserve is how many live episodes beyond the window the catalog
+	// keeps knowing; the least recent others are forgotten and found again
+	// in the stream when the window needs them (horizon.go). 0:
+	// max(MaxEpisodes, DefaultReserve); negative: know them all. Unused
+	// with an unbounded window.
+	Reserve int
 	// OnCommit, when set, is called after every committed Apply with the
 	// data changes it made, in the applying goroutine, before Apply
 	// returns (the retrieval indexes follow the cache this way).

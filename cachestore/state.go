@@ -46,6 +46,14 @@ type State struct {
 	// GCCursor is the catalog key the tombstone collector resumes from
 	// (nil: at the start of a pass).
 	GCCursor []byte `json:"gc_cursor,omitempty"`
+	// Horizon is the most recent sort key of an episode the catalog forgot
+	// (nil: none forgotten or all found again); Pruned is set once any
+	// live entry was forgotten (horizon.go).
+	Horizon []byte `json:"horizon,omitempty"`
+	Pruned  bool   `json:"pruned,omitempty"`
+	// Known is the number of episodes the catalog knows (sort keys),
+	// counted on Open and kept by Apply; not persisted.
+	Known int `json:"-"`
 }
 
 func (s *State) encode() []byte {

@@ -102,7 +102,10 @@ func (s *Store) load() error {
 	if err != nil {
 		return err
 	}
-	s.state, err = decodeState(b)
+	if s.state, err = decodeState(b); err != nil {
+		return err
+	}
+	s.state.Known, err = countKnown(s.db)
 	return err
 }
 

@@ -25,7 +25,13 @@ func (a *applier) applyEpisode(c Change, cur entry) error {
 	if err := a.putCatalog(kindEpisode, c.ID, entry{Version: c.Version, StartTime: c.startTime}); err != nil {
 		return err
 	}
-	return a.insertEpisode(sortKey(c.startTime, c.ID), c.ID, c.Data)
+	if err := a.insertEpisode(sortKey(c.startTime, c.ID), c.ID, c.Data); err != nil {
+		return err
+	}
+	if cur.live() {
+		return nil
+	}
+	return a.recoverOwned(c)
 }
 
 func (a *applier) inWindow(k []byte) bool {
@@ -37,6 +43,7 @@ func (a *applier) removeEpisode(id string, cur entry) error {
 	if err := a.del(k); err != nil {
 		return err
 	}
+	a.st.Known--
 	if !a.inWindow(k) {
 		return nil
 	}
@@ -53,6 +60,7 @@ func (a *applier) insertEpisode(k []byte, id string, data []byte) error {
 	if err := a.set(k, nil); err != nil {
 		return err
 	}
+	a.st.Known++
 	if a.st.Boundary == nil || bytes.Compare(k, a.st.Boundary) > 0 {
 		return nil // beyond the window for now; refill admits it if there is room
 	}
@@ -83,8 +91,23 @@ func (a *applier) moveBoundaryBack() error {
 func (a *applier) refill() error {
 	for max := a.s.opts.MaxEpisodes; max == 0 || a.st.Count < max; {
 		next, err := a.successor()
-		if next == nil || err != nil {
+		if err != nil {
 			return err
+		}
+		// INVARIANT 5 (horizon): a forgotten episode may rank before any
+		// known one at or beyond the horizon, so the window is refilled
+		// from there only after a recall (horizon.go).
+		if a.st.Horizon != nil && (next == nil || bytes.Compare(next, a.st.Horizon) >= 0) {
+			ok, err := a.recall()
+			if err != nil {
+				return err
+			}
+			if ok {
+				continue
+			}
+		}
+		if next == nil {
+			return nil
 		}
 		admitted, err := a.admitNext(next)
 		if err != nil {

@@ -62,6 +62,11 @@ func joinChunk(ctx context.Context, tx *sql.Tx, items []item) error {
 		if err != nil {
 			return err
 		}
+		if e == protocol.EntityEpisode {
+			if err := turso.ListEmbeddings(ctx, tx, rows); err != nil {
+				return err
+			}
+		}
 		for i := range items {
 			if r, ok := rows[items[i].ID]; ok && items[i].Entity == e && !items[i].NullID {
 				items[i].Row = &r

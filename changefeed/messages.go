@@ -21,6 +21,7 @@ func (c *Changefeed) entityMsg(it item, epoch string) (*nats.Msg, error) {
 		ID: it.ID, Version: it.Version, Lineage: c.lineage}
 	if it.Row != nil {
 		env.Op, env.Data = protocol.OpUpsert, it.Row.Data
+		env.Embeddings, env.Listed = it.Row.Embeddings, it.Row.Listed
 	}
 	body, err := protocol.EncodeEnvelope(&env)
 	if err != nil {

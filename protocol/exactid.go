@@ -42,6 +42,44 @@ type envelopeWire struct {
 	Version uint64          `json:"version"`
 	Lineage string          `json:"lineage"`
 	Data    json.RawMessage `json:"data,omitempty"`
+	// one of the two, for an episode upsert: the owned embeddings' ids
+	// (the _b64 form when one of them is not valid UTF-8)
+	Embeddings    *[]string `json:"embeddings,omitempty"`
+	EmbeddingsB64 [][]byte  `json:"embeddings_b64,omitempty"`
+}
+
+func (w *envelopeWire) setEmbeddings(e *Envelope) {
+	if !e.Listed {
+		return
+	}
+	ids := e.Embeddings
+	if ids == nil {
+		ids = []string{}
+	}
+	for _, id := range ids {
+		if !utf8.ValidString(id) {
+			w.EmbeddingsB64 = make([][]byte, len(ids))
+			for i, id := range ids {
+				w.EmbeddingsB64[i] = []byte(id)
+			}
+			return
+		}
+	}
+	w.Embeddings = &ids
+}
+
+func (w *envelopeWire) embeddings() ([]string, bool) {
+	if w.EmbeddingsB64 != nil {
+		ids := make([]string, len(w.EmbeddingsB64))
+		for i, b := range w.EmbeddingsB64 {
+			ids[i] = string(b)
+		}
+		return ids, true
+	}
+	if w.Embeddings != nil {
+		return *w.Embeddings, true
+	}
+	return nil, false
 }
 
 type episodeWire struct {

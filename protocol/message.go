@@ -17,6 +17,14 @@ type Envelope struct {
 	Version uint64          `json:"version"`
 	Lineage string          `json:"lineage"`
 	Data    json.RawMessage `json:"data,omitempty"`
+	// Embeddings lists, for an episode upsert, the ids of the embeddings
+	// the episode owned in the same Turso snapshot; Listed says the list
+	// was sent (an empty list is "none"; a message without one comes from
+	// a changefeed that did not send lists). A cache that has forgotten an
+	// episode far outside its window uses the list to find the episode's
+	// embeddings again when it comes back (cachestore's horizon).
+	Embeddings []string `json:"-"`
+	Listed     bool     `json:"-"`
 }
 
 // EncodeEnvelope marshals an envelope after validating it. Data must be
@@ -27,6 +35,7 @@ func EncodeEnvelope(e *Envelope) ([]byte, error) {
 	}
 	head := envelopeWire{Schema: e.Schema, Entity: e.Entity, Op: e.Op, ID: e.ID, IDB64: exactBytes(e.ID),
 		Version: e.Version, Lineage: e.Lineage}
+	head.setEmbeddings(e)
 	out, err := json.Marshal(&head)
 	if err != nil || len(e.Data) == 0 {
 		return out, err
@@ -45,6 +54,7 @@ func DecodeEnvelope(b []byte) (*Envelope, error) {
 	}
 	e := Envelope{Schema: w.Schema, Entity: w.Entity, Op: w.Op, ID: preferExact(w.ID, w.IDB64),
 		Version: w.Version, Lineage: w.Lineage, Data: w.Data}
+	e.Embeddings, e.Listed = w.embeddings()
 	if err := e.validate(); err != nil {
 		return nil, err
 	}
@@ -76,6 +86,14 @@ func (e *Envelope) validateBody() error {
 	}
 	if e.Op == OpDelete && len(e.Data) != 0 {
 		return fmt.Errorf("%w: delete with data", ErrMalformed)
+	}
+	if e.Listed && (e.Entity != EntityEpisode || e.Op != OpUpsert) {
+		return fmt.Errorf("%w: embeddings listed on a %s %s", ErrMalformed, e.Entity, e.Op)
+	}
+	for _, id := range e.Embeddings {
+		if len(id) > MaxIDLen {
+			return fmt.Errorf("%w: listed embedding id of %d bytes", ErrBadID, len(id))
+		}
 	}
 	return nil
 }

@@ -212,3 +212,47 @@ func compareGolden(t *testing.T, name string, got []byte) {
 		}
 	}
 }
+
+// An episode upsert's list of owned embeddings survives the codec exactly,
+// an empty list stays distinct from no list, and a list anywhere else is
+// malformed.
+func TestEnvelopeEmbeddingList(t *testing.T) {
+	base := Envelope{Schema: SchemaVersion, Entity: EntityEpisode, Op: OpUpsert, ID: "ep", Version: 3, Lineage: "l",
+		Data: []byte(`{"episode_id":"ep","start_time":1}`)}
+	for _, tc := range []struct {
+		name   string
+		ids    []string
+		listed bool
+	}{
+		{"no list", nil, false},
+		{"empty list", nil, true},
+		{"ids", []string{"em-1", "em-2"}, true},
+		{"an id that is not UTF-8", []string{"em-1", "em-\xff"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := base
+			in.Embeddings, in.Listed = tc.ids, tc.listed
+			b, err := EncodeEnvelope(&in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := DecodeEnvelope(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Listed != tc.listed || len(out.Embeddings) != len(tc.ids) {
+				t.Fatalf("decoded listed=%v %q from %s, want listed=%v %q", out.Listed, out.Embeddings, b, tc.listed, tc.ids)
+			}
+			for i := range tc.ids {
+				if out.Embeddings[i] != tc.ids[i] {
+					t.Fatalf("id %d: %q, want %q", i, out.Embeddings[i], tc.ids[i])
+				}
+			}
+		})
+	}
+	bad := Envelope{Schema: SchemaVersion, Entity: EntityPattern, Op: OpUpsert, ID: "p", Version: 1, Lineage: "l",
+		Data: []byte(`{}`), Listed: true}
+	if _, err := EncodeEnvelope(&bad); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("a list on a pattern: %v, want ErrMalformed", err)
+	}
+}

@@ -22,6 +22,10 @@ type Row struct {
 	OwnerExists bool
 	Model       string
 	Dimension   int
+	// Embeddings and Listed: an episode's owned embeddings, when read with
+	// ListEmbeddings (Listed false: not read, or too many to list).
+	Embeddings []string
+	Listed     bool
 }
 
 type querier interface {
