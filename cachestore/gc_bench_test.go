@@ -5,7 +5,8 @@ import (
 	"testing"
 )
 
-// Apply throughput with and without the tombstone collector, on the growth
+// Apply throughput with and without the tombstone collector (and, with it,
+// the horizon forgetting live entries beyond window+reserve), on the growth
 // schedule (10% and 90% deletes over 10k episodes, window 1000, batches of
 // 256 with checkpoints):
 //
@@ -21,7 +22,7 @@ func BenchmarkApplyCollector(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					r.apply(b, s)
+					r.apply(b, s, &scanningLog{latestLog: latestLog{}})
 					if err := s.Close(); err != nil {
 						b.Fatal(err)
 					}

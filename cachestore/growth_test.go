@@ -44,10 +44,11 @@ func envInt(t testing.TB, name string, def int) int {
 //	MEMSYNC_GROWTH_UPSERTS=1000000 go test ./cachestore -run TestGrowth -v -timeout 30m
 //
 // (MEMSYNC_GROWTH_EPISODES, default upserts/10; MEMSYNC_GROWTH_DELETE_PCT,
-// default 10; MEMSYNC_GROWTH_GC=off measures without the collector). CI
-// runs 10k upserts over 2k episodes (about 5 s under -race).
+// default 10; MEMSYNC_GROWTH_GC=off measures without the collector,
+// MEMSYNC_GROWTH_HORIZON=off without forgetting live entries). CI
+// runs 10k upserts over 5k episodes (about 5 s under -race).
 func TestGrowth(t *testing.T) {
-	up, eps := 10_000, 2_000
+	up, eps := 10_000, 5_000
 	if os.Getenv("MEMSYNC_GROWTH_UPSERTS") != "" {
 		up = envInt(t, "MEMSYNC_GROWTH_UPSERTS", up)
 		eps = max(1, up/10)
@@ -59,16 +60,21 @@ func TestGrowth(t *testing.T) {
 	if !gc {
 		opts.GCBudget = -1
 	}
+	horizon := os.Getenv("MEMSYNC_GROWTH_HORIZON") != "off"
+	if !horizon {
+		opts.Reserve = -1
+	}
 	dir := t.TempDir()
 	s, err := Open(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	live := r.apply(t, s)
+	src := &scanningLog{latestLog: latestLog{}}
+	live := r.apply(t, s, src)
 	applied := time.Since(start)
 	// The changefeed's idle checkpoints let the collector finish its pass.
-	idle(t, s, nil, r.episodes/DefaultGCBudget+2)
+	idle(t, s, src, r.episodes/DefaultGCBudget+2)
 	if err := s.db.Compact(t.Context(), []byte{0}, []byte{0xff}, true); err != nil {
 		t.Fatal(err)
 	}
@@ -85,8 +91,8 @@ func TestGrowth(t *testing.T) {
 	if st := s.State(); st.Count != min(r.window, live) {
 		t.Fatalf("window count %d, want min(%d, %d live)", st.Count, r.window, live)
 	}
-	t.Logf("growth: %d upserts over %d episodes, %d%% deletes, window %d, collector %v: applied in %s; %d live episodes",
-		r.upserts, r.episodes, r.deletePct, r.window, gc, applied.Round(time.Millisecond), live)
+	t.Logf("growth: %d upserts over %d episodes, %d%% deletes, window %d, collector %v, horizon %v: applied in %s; %d live episodes, %d known, %d stream scans",
+		r.upserts, r.episodes, r.deletePct, r.window, gc, horizon, applied.Round(time.Millisecond), live, s.State().Known, src.scans)
 	t.Logf("growth: on disk after compaction %.2f MiB (sstables %.2f MiB); keys %v", mib(size), mib(tables), keys)
 	sc := s.IntegrityScan()
 	t.Logf("growth: reopen %s, integrity scan %s over %d keys, %.2f MiB", reopen.Round(time.Microsecond),
@@ -94,13 +100,15 @@ func TestGrowth(t *testing.T) {
 	if gc && keys["tombstones"] != 0 {
 		t.Fatalf("%d tombstones left after a full collector pass", keys["tombstones"])
 	}
+	if limit := r.window + opts.reserve(); gc && horizon && s.State().Known > limit {
+		t.Fatalf("%d episodes known after idle passes, want <= %d (window and reserve)", s.State().Known, limit)
+	}
 }
 
 // apply runs the schedule and returns the number of live episodes.
-func (r growthRun) apply(t testing.TB, s *Store) int {
+func (r growthRun) apply(t testing.TB, s *Store, src *scanningLog) int {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(9, 9))
-	src := latestLog{}
 	alive := map[int]bool{}
 	version, pos := uint64(0), uint64(0)
 	var batch []Change
@@ -114,6 +122,7 @@ func (r growthRun) apply(t testing.TB, s *Store) int {
 			c, alive[i] = del(protocol.EntityEpisode, id, version), false
 		} else {
 			c, alive[i] = episode(id, version, int64(i)), true
+			c.Listed = true // as the changefeed sends them (no embeddings here)
 		}
 		src.record(c)
 		if batch = append(batch, c); len(batch) == r.batch {

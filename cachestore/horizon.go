@@ -35,8 +35,10 @@ import (
 //     by the source's Latest), or, for a message without a list, those the
 //     source's Scan of embeddings names with this owner.
 //
-// Forgetting needs a Scanner to find things again: an Apply whose source is
-// not one forgets nothing.
+// Forgetting needs a Scanner to find things again (an Apply whose source is
+// not one forgets nothing) and a changefeed that lists embeddings (State.
+// Lists): a message without a list costs a scan of the embeddings when its
+// episode returns, so with an older changefeed nothing is forgotten.
 //
 // INVARIANT 5 holds across forget and recall: the cached episodes are the
 // MaxEpisodes most recent live ones and every cached owner has all its
@@ -68,7 +70,7 @@ func (o *Options) reserve() int {
 // window and the reserve are known, at most budget of them.
 func (a *applier) forgetFar(budget int) error {
 	r := a.s.opts.reserve()
-	if r < 0 || a.scan == nil {
+	if r < 0 || a.scan == nil || !a.st.Lists {
 		return nil
 	}
 	for n := 0; a.st.Known > a.s.opts.MaxEpisodes+r && n < budget; n++ {
@@ -126,7 +128,7 @@ func (a *applier) forgetEmbedding(id string, owner byte, ownerID string) error {
 // may forget: live, owned by an episode the catalog does not hold live, at
 // or below the floor.
 func (a *applier) unownedEmbedding(k []byte, e entry) (bool, error) {
-	if !bytes.HasPrefix(k, catalogPrefix(kindEmbedding)) || a.scan == nil || a.s.opts.reserve() < 0 || !e.live() || e.OwnerKind != kindEpisode || e.Version > a.st.Floor {
+	if !bytes.HasPrefix(k, catalogPrefix(kindEmbedding)) || a.scan == nil || !a.st.Lists || a.s.opts.reserve() < 0 || !e.live() || e.OwnerKind != kindEpisode || e.Version > a.st.Floor {
 		return false, nil
 	}
 	owner, err := a.catalog(kindEpisode, e.OwnerID)

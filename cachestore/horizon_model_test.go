@@ -92,6 +92,13 @@ func runHorizonModel(t *testing.T, seed uint64) (forgotten, recalled int) {
 			h.reopen()
 		}
 	}
+	// the changefeed lists embeddings (the last upsert may not have)
+	h.version++
+	last := episode("zz", h.version, 0)
+	last.Listed = true
+	h.m.episodes["zz"] = 0
+	h.src.record(last)
+	h.apply([]Change{last}, h.version)
 	for range 60 {
 		h.apply(nil, h.version)
 	}

@@ -18,7 +18,10 @@ func (a *applier) recall() (bool, error) {
 	if a.scan == nil {
 		return false, errNoScanner("recall the episodes beyond the horizon")
 	}
-	want := max(a.s.opts.MaxEpisodes+max(a.s.opts.reserve(), 0)-a.st.Known, a.s.opts.MaxEpisodes-a.st.Count)
+	// a reserve's worth at once: the refills that follow need no scan
+	// until they reach the new horizon (the collector trims what is known
+	// beyond window+reserve again, from the least recent end)
+	want := max(a.s.opts.reserve(), a.s.opts.MaxEpisodes-a.st.Count, 1)
 	top := &recallHeap{}
 	var next []byte // the most recent candidate left out: the new horizon
 	err := a.scan(protocol.EntityEpisode, func(c Change) error {

@@ -51,6 +51,10 @@ type State struct {
 	// live entry was forgotten (horizon.go).
 	Horizon []byte `json:"horizon,omitempty"`
 	Pruned  bool   `json:"pruned,omitempty"`
+	// Lists records whether the newest episode upsert applied listed its
+	// embeddings (a changefeed that sends lists): only then is anything
+	// forgotten, so a returning episode never needs a scan to find them.
+	Lists bool `json:"lists,omitempty"`
 	// Known is the number of episodes the catalog knows (sort keys),
 	// counted on Open and kept by Apply; not persisted.
 	Known int `json:"-"`

@@ -22,6 +22,7 @@ func (a *applier) applyEpisode(c Change, cur entry) error {
 	if c.Op == protocol.OpDelete {
 		return a.tombstone(kindEpisode, c.ID, c.Version)
 	}
+	a.st.Lists = c.Listed
 	if err := a.putCatalog(kindEpisode, c.ID, entry{Version: c.Version, StartTime: c.startTime}); err != nil {
 		return err
 	}
