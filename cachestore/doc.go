@@ -30,8 +30,9 @@
 //
 //	m/<name>                      meta: position, applied version, floor, window state
 //	c/<kind>/<id>                 catalog: version, deleted flag, start time or owner
-//	                              (every live entity; tombstones until collected)
-//	s/<^start_time BE8><id>       every live episode, most recent first
+//	                              (known entities: the window and the reserve
+//	                              beyond it, horizon.go; tombstones until collected)
+//	s/<^start_time BE8><id>       every known episode, most recent first
 //	d/<kind>/<id>                 data (protocol JSON) of cached entities only
 //	o/<owner kind><len16><owner id><embedding id>   embeddings by owner
 //
