@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -50,6 +51,11 @@ func (s *Store) Apply(ctx context.Context, in Batch, src BodySource) (ApplyStats
 	}
 	if err := a.commit(in); err != nil {
 		return a.stats, err
+	}
+	if invariantsOn {
+		if err := s.checkInvariants(); err != nil {
+			panic(fmt.Sprintf("cachestore: invariant broken after Apply at position %d: %v", in.Position, err))
+		}
 	}
 	a.notify()
 	return a.stats, nil

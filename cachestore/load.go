@@ -30,6 +30,7 @@ type Loader struct {
 	b        *pebble.Batch
 	version  uint64
 	count    int
+	known    int // episodes added (sort keys)
 	boundary []byte
 }
 
@@ -66,6 +67,7 @@ func (l *Loader) episodeKeys(it Loaded) error {
 		return nil
 	}
 	sk := sortKey(it.StartTime, it.ID)
+	l.known++
 	if it.InWindow {
 		l.count++
 		if l.boundary == nil || string(sk) > string(l.boundary) {
@@ -105,7 +107,7 @@ func (l *Loader) Finish(o Origin) error {
 	l.s.mu.Lock()
 	st := State{Position: o.Position, PositionTime: o.PositionTime, AppliedVersion: l.version, Stream: o.Stream,
 		Lineage: o.Lineage, LineageSince: o.Position, LastSyncMs: time.Now().UnixMilli(), Count: l.count, Boundary: l.boundary,
-		Floor: l.version}
+		Floor: l.version, Known: l.known}
 	l.s.mu.Unlock()
 	if err := l.b.Set(metaKey("state"), st.encode(), nil); err != nil {
 		return wrapErr(err)

@@ -10,7 +10,7 @@ import (
 )
 
 // releaseWait bounds how long Close waits for libSQL to let go of a file.
-const releaseWait = 5 * time.Second
+const releaseWait = 2 * time.Second
 
 // localPath is the file a local DSN names ("file:path?opts" → path).
 func localPath(dsn string) string {
@@ -68,6 +68,10 @@ func (h *fileHandles) waitClosed() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	deadline := time.Now().Add(releaseWait)
+	// back off from 1 ms: a close normally completes within ~10 ms, and
+	// listing /proc/self/fd every millisecond for seconds costs CPU when
+	// another handle keeps the file busy
+	pause := time.Millisecond
 	for {
 		now := fdsOn(h.path)
 		left := false
@@ -81,7 +85,8 @@ func (h *fileHandles) waitClosed() {
 		if !left || time.Now().After(deadline) {
 			return
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(pause)
+		pause = min(2*pause, 50*time.Millisecond)
 	}
 }
 

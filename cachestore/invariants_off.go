@@ -1,0 +1,5 @@
+//go:build !invariants
+
+package cachestore
+
+const invariantsOn = false
