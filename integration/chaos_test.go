@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -115,7 +116,9 @@ func TestChaosKill9(t *testing.T) {
 	cf.start()
 	wk.start()
 	stopWriting := startChaosWriter(t, db)
-	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
+	seedV := cmp.Or(*modelSeed, freshSeed())
+	t.Logf("chaos schedule seed %d (replay the kill times: go test ./integration -run ChaosKill9 -seed %d)", seedV, seedV)
+	r := rand.New(rand.NewPCG(seedV, 9))
 	for i := 0; i < 2*kills; i++ {
 		time.Sleep(time.Duration(30+r.IntN(250)) * time.Millisecond)
 		p := cf

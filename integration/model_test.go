@@ -19,7 +19,7 @@ import (
 	"github.com/memsync/memsync/worker"
 )
 
-var modelSeed = flag.Uint64("seed", 0, "replay the randomized model test with this seed (0: fixed seeds)")
+var modelSeed = flag.Uint64("seed", 0, "replay a randomized test (model, chaos) with this seed (0: the regression seeds and a fresh one)")
 var modelSteps = flag.Int("model-steps", 120, "operations per randomized model run")
 
 // Random inserts, INSERT OR REPLACE updates (moving episodes in and out of
@@ -29,12 +29,15 @@ var modelSteps = flag.Int("model-steps", 120, "operations per randomized model r
 // libSQL file. At the end the cache must equal what a plain map read from
 // Turso implies. Replay with: go test ./integration -run Model -seed=N -v
 func TestRandomizedModel(t *testing.T) {
-	seeds := []uint64{101, 202}
+	seeds := []uint64{101, 202, freshSeed()} // regression seeds, then a new one each run
 	if *modelSeed != 0 {
 		seeds = []uint64{*modelSeed}
 	}
 	for _, s := range seeds {
-		t.Run(fmt.Sprint("seed=", s), func(t *testing.T) { runIntegrationModel(t, s) })
+		t.Run(fmt.Sprint("seed=", s), func(t *testing.T) {
+			t.Logf("seed %d (replay: go test ./integration -run RandomizedModel -seed %d -v)", s, s)
+			runIntegrationModel(t, s)
+		})
 	}
 }
 
@@ -247,3 +250,7 @@ func (m *modelRun) compareEmbeddings(c *cache, owner string) {
 		m.t.Fatalf("embeddings of %s: cache %v, Turso %v", owner, got, want)
 	}
 }
+
+// freshSeed is a new seed for a randomized test (never 0, which means
+// "not given" to -seed); tests log it so that a failure replays.
+func freshSeed() uint64 { return rand.Uint64()%1_000_000_000 + 1 }
