@@ -55,6 +55,10 @@ func TestImportDirection(t *testing.T) {
 		{"internal/serve", []string{"github.com/nats-io/", mod + "cachestore", mod + "internal/retrieval"}, false},
 		{"internal/serve", []string{"github.com/nats-io/"}, true},
 		{"internal/mcpserver", []string{"github.com/nats-io/", mod + "cachestore", mod + "internal/retrieval", mod + "internal/serve"}, false},
+		// the speed-of-light benchmark: its _test files may import anything,
+		// as integration's do; the package proper (doc, errors) imports
+		// nothing of the module or beyond, so no binary links the harness
+		{"internal/speedtest", []string{mod, "github.com/", "golang.org/"}, true},
 	}
 	for _, r := range rules {
 		var list []string
