@@ -73,8 +73,12 @@ func (a *applier) forgetFar(budget int) error {
 	if r < 0 || a.scan == nil || !a.st.Lists {
 		return nil
 	}
+	hi := prefixEnd(sortPrefix)
+	if a.st.Horizon != nil {
+		hi = a.st.Horizon // nothing known at or after it (forgetArriving)
+	}
 	for n := 0; a.st.Known > a.s.opts.MaxEpisodes+r && n < budget; n++ {
-		k, err := a.boundKey(sortPrefix, prefixEnd(sortPrefix), true)
+		k, err := a.boundKey(sortPrefix, hi, true)
 		if k == nil || err != nil || a.inWindow(k) {
 			return err
 		}
@@ -82,6 +86,7 @@ func (a *applier) forgetFar(budget int) error {
 		if !ok || err != nil {
 			return err
 		}
+		hi = k
 	}
 	return nil
 }
@@ -133,6 +138,24 @@ func (a *applier) unownedEmbedding(k []byte, e entry) (bool, error) {
 	}
 	owner, err := a.catalog(kindEpisode, e.OwnerID)
 	return !owner.live(), err
+}
+
+// beyondHorizon reports a sort key at or after the horizon: an episode
+// there is not known (the known ones are exactly those before it).
+func (a *applier) beyondHorizon(k []byte) bool {
+	return a.st.Horizon != nil && bytes.Compare(k, a.st.Horizon) >= 0
+}
+
+// forgetArriving records an upsert that sorts beyond the horizon as
+// forgotten at once: a tombstone at its version (so an older change of it
+// stays a no-op, and the collector removes it at the floor like any
+// other). The known episodes stay exactly those before the horizon, so the
+// least recent known one is found without walking over forgotten ones, and
+// a recall finds it in the stream like every forgotten episode.
+// INVARIANT 5 (horizon): no episode at or after the horizon is known.
+func (a *applier) forgetArriving(c Change) error {
+	a.stats.Forgotten++
+	return a.tombstone(kindEpisode, c.ID, c.Version)
 }
 
 // countKnown counts the sort keys (Open: State.Known is not persisted).

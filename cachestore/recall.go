@@ -61,7 +61,9 @@ func (a *applier) recallable(c *Change) (bool, error) {
 		return false, err
 	}
 	cur, err := a.catalog(kindEpisode, c.ID)
-	return cur.Version == 0, err
+	// a tombstone at the message's own version is an episode forgotten on
+	// arrival (forgetArriving); a real delete has a newer message
+	return !cur.live() && c.Version >= cur.Version, err
 }
 
 // applyKnown applies the newest change of a forgotten entity as the
@@ -72,7 +74,7 @@ func (a *applier) applyKnown(c Change) error {
 		return err
 	}
 	cur, err := a.catalog(kindOf(c.Entity), c.ID)
-	if err != nil || cur.Version >= c.Version {
+	if err != nil || cur.Version > c.Version || cur.live() && cur.Version == c.Version {
 		return err
 	}
 	if c.Op == protocol.OpUpsert {

@@ -23,10 +23,14 @@ func (a *applier) applyEpisode(c Change, cur entry) error {
 		return a.tombstone(kindEpisode, c.ID, c.Version)
 	}
 	a.st.Lists = c.Listed
+	k := sortKey(c.startTime, c.ID)
+	if a.beyondHorizon(k) {
+		return a.forgetArriving(c)
+	}
 	if err := a.putCatalog(kindEpisode, c.ID, entry{Version: c.Version, StartTime: c.startTime}); err != nil {
 		return err
 	}
-	if err := a.insertEpisode(sortKey(c.startTime, c.ID), c.ID, c.Data); err != nil {
+	if err := a.insertEpisode(k, c.ID, c.Data); err != nil {
 		return err
 	}
 	if cur.live() {
