@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -35,8 +36,12 @@ type Changefeed struct {
 	ahead                            *readBatch // the next batch, read while the previous one was published
 	outage                           outage.Tracker
 	full                             *recaptureLimit // sync.trigger full
+	polls                            atomic.Uint64   // PollOnce calls made by Run
+	sched                            pollSchedule
+	lastChange                       time.Time // when a poll last found changes (adaptive schedule)
 	// now and wait are the clock the poll loop and the gap detector use
-	// (time.Now and a real timer; tests inject a fake clock).
+	// (time.Now and a real timer; tests inject a fake clock). The adaptive
+	// poll schedule reads now once per idle wait; a fixed one never.
 	now  func() time.Time
 	wait func(ctx context.Context, d time.Duration, poke <-chan struct{}) bool
 }
@@ -47,11 +52,11 @@ func New(db *turso.DB, js jetstream.JetStream, opts ...Option) (*Changefeed, err
 	for _, f := range opts {
 		f(&o)
 	}
-	if err := o.defaults(); err != nil {
+	if err := o.defaults(db == nil || isLocalURL(db.URL())); err != nil {
 		return nil, err
 	}
 	c := &Changefeed{db: db, js: js, opts: o, log: o.Logger.With("component", "changefeed"), poke: make(chan struct{}, 1),
-		now: time.Now, wait: sleep}
+		now: time.Now, wait: sleep, sched: pollSchedule{min: o.PollMin, max: o.PollInterval}}
 	c.gaps = newGapDetector(o.GapGrace, c.log)
 	c.prune = &pruner{delay: o.PruneDelay}
 	c.full = &recaptureLimit{every: o.FullRecaptureEvery}
@@ -72,7 +77,9 @@ func (c *Changefeed) Poke() {
 func (c *Changefeed) Run(ctx context.Context) error {
 	bo := outage.NewBackoff()
 	for {
+		started := c.stepStart()
 		res, err := c.PollOnce(ctx)
+		c.polls.Add(1)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -84,7 +91,7 @@ func (c *Changefeed) Run(ctx context.Context) error {
 			if errors.Is(err, ErrFenced) {
 				c.stats.fenced.Add(1)
 			}
-			if !c.wait(ctx, c.opts.PollInterval, c.poke) {
+			if !c.wait(ctx, c.sched.min, c.poke) {
 				return nil
 			}
 			continue
@@ -106,7 +113,11 @@ func (c *Changefeed) Run(ctx context.Context) error {
 		if res.Full {
 			continue
 		}
-		if !c.wait(ctx, c.opts.PollInterval, c.poke) {
+		// INVARIANT (bounded poll rate): after a step that was not full
+		// the next one starts at least PollMin after it started, and
+		// PollInterval once the change log has been quiet for
+		// idleRatio*PollInterval (poll.go).
+		if !c.wait(ctx, c.pollWait(res, started), c.poke) {
 			return nil
 		}
 	}

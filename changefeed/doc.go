@@ -44,7 +44,11 @@
 //     lazy fsync).
 //   - 1.4 no busy loop, bounded gap state: a step cut at a change_id gap is
 //     never full, so Run sleeps the poll interval while the gap is held;
-//     the gap detector remembers only the gap it holds.
+//     the gap detector remembers only the gap it holds. Bounded poll rate
+//     (poll.go): after a step that was not full the next starts at least
+//     PollMin after it started (5ms for a local file, 50ms remote), and
+//     PollInterval (25ms, 2s) once the change log has been quiet for 8
+//     times that; PollInterval alone is a fixed period.
 //   - 1.5 bounded dead-letter stream: MaxBytes (DLQMaxBytes) with
 //     DiscardOld, so a full dead-letter stream drops its oldest entries
 //     instead of refusing new ones; EnsureStreams updates an existing stream.

@@ -19,10 +19,19 @@ type Options struct {
 	// only up to it, so publishing holds about twice it at most: one batch
 	// being published, the next one read ahead.
 	MaxBatchBytes int
-	PollInterval  time.Duration // idle poll period (default 200ms)
-	PruneDelay    time.Duration // age a checkpoint needs before pruning below it (default 3m)
-	GapGrace      time.Duration // how long a change_id gap blocks publishing (default 2s)
-	Replicas      int           // stream replicas (default 1)
+	// PollInterval is the idle poll period: the longest wait between two
+	// polls (default DefaultLocalPollInterval for a local file,
+	// DefaultRemotePollInterval for a remote database). Given without
+	// PollMin it is a fixed period.
+	PollInterval time.Duration
+	// PollMin is the wait after a poll that found changes; the wait grows
+	// with the time the change log has been quiet, up to PollInterval
+	// (poll.go). Default: DefaultLocalPollMin or DefaultRemotePollMin, or
+	// PollInterval when only that is given.
+	PollMin    time.Duration
+	PruneDelay time.Duration // age a checkpoint needs before pruning below it (default 3m)
+	GapGrace   time.Duration // how long a change_id gap blocks publishing (default 2s)
+	Replicas   int           // stream replicas (default 1)
 	// TombstoneTTL expires delete messages from the stream after this long
 	// (0: keep them forever). A worker offline for longer rebuilds its cache.
 	TombstoneTTL time.Duration
@@ -61,7 +70,9 @@ func WithOptions(o Options) Option { return func(p *Options) { *p = o } }
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
 
-func (o *Options) defaults() error {
+// defaults fills unset options; local says the database is a local file
+// (the poll schedule's defaults depend on it).
+func (o *Options) defaults(local bool) error {
 	if o.DBName == "" {
 		o.DBName = "default"
 	}
@@ -73,7 +84,7 @@ func (o *Options) defaults() error {
 	}
 	o.BatchSize = cmpDefault(o.BatchSize, 500)
 	o.MaxBatchBytes = cmpDefault(o.MaxBatchBytes, DefaultMaxBatchBytes)
-	o.PollInterval = cmpDefault(o.PollInterval, 200*time.Millisecond)
+	o.pollDefaults(local)
 	o.PruneDelay = cmpDefault(o.PruneDelay, 3*time.Minute)
 	o.GapGrace = cmpDefault(o.GapGrace, 2*time.Second)
 	o.Replicas = cmpDefault(o.Replicas, 1)
@@ -102,8 +113,39 @@ func (o *Options) validate() error {
 	if o.DLQMaxBytes < MinDLQMaxBytes {
 		return fmt.Errorf("%w: dead-letter stream max bytes %d must be at least %d (room for one poison message of the max payload)", ErrOptions, o.DLQMaxBytes, MinDLQMaxBytes)
 	}
+	if err := o.validatePoll(); err != nil {
+		return err
+	}
 	if o.PruneDelay < 0 {
 		return fmt.Errorf("%w: prune delay %v must be >= 0", ErrOptions, o.PruneDelay)
+	}
+	return nil
+}
+
+// pollDefaults: neither period given, the schedule for where the database
+// is; only PollInterval given, a fixed period (as before the adaptive
+// schedule); only PollMin given, the default idle period, at least PollMin.
+func (o *Options) pollDefaults(local bool) {
+	dmin, dmax := DefaultRemotePollMin, DefaultRemotePollInterval
+	if local {
+		dmin, dmax = DefaultLocalPollMin, DefaultLocalPollInterval
+	}
+	switch {
+	case o.PollInterval == 0 && o.PollMin == 0:
+		o.PollMin, o.PollInterval = dmin, dmax
+	case o.PollMin == 0:
+		o.PollMin = o.PollInterval
+	case o.PollInterval == 0:
+		o.PollInterval = max(dmax, o.PollMin)
+	}
+}
+
+func (o *Options) validatePoll() error {
+	if o.PollMin < MinPollInterval || o.PollInterval < MinPollInterval {
+		return fmt.Errorf("%w: poll min %v and poll interval %v must be at least %v", ErrOptions, o.PollMin, o.PollInterval, MinPollInterval)
+	}
+	if o.PollMin > o.PollInterval {
+		return fmt.Errorf("%w: poll min %v must not exceed the poll interval %v (the idle period)", ErrOptions, o.PollMin, o.PollInterval)
 	}
 	return nil
 }

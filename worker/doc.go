@@ -32,7 +32,12 @@
 //     Store.Apply returned, i.e. after the Pebble batch with the position was
 //     committed with Sync; a poison message is parked in the dead-letter
 //     stream before, but terminated (which acknowledges it and, under
-//     AckAll, everything before it) only after that commit (3.1).
+//     AckAll, everything before it) only after that commit (3.1). A fetch
+//     (fetch.go) waits up to FetchWait for one message only, then takes
+//     what else is there without waiting: it never waits for a batch to
+//     fill. A request ended by its own context may have dropped a
+//     delivered message, so the consumer is bound again (re-created at the
+//     cache's position) before the next fetch: AckAll never covers it.
 //   - 4 idempotent apply: duplicates and redeliveries go through the
 //     version check in cachestore and are counted as skipped.
 //   - 7 reads never block on the network: readers use the Store directly.

@@ -46,26 +46,77 @@ func (w *Worker) fetchAndApply(ctx context.Context, noWait bool) (int, error) {
 	return len(msgs), nil
 }
 
+// fetch returns the next messages. noWait (catching up): what is there
+// now, up to BatchSize. Otherwise it waits up to FetchWait (or ctx) for
+// the first message and returns it with whatever else has arrived by then.
+//
+// INVARIANT (applies what arrived): a fetch never waits for a batch to
+// fill: a pull request of a single message waits and ends as soon as that
+// message is delivered, a second one without waiting takes what else is
+// there, up to BatchSize.
 func (w *Worker) fetch(ctx context.Context, noWait bool) ([]jetstream.Msg, error) {
-	var batch jetstream.MessageBatch
-	var err error
 	if noWait {
-		batch, err = w.cons.FetchNoWait(w.opts.BatchSize)
-	} else {
-		batch, err = w.cons.Fetch(w.opts.BatchSize, jetstream.FetchMaxWait(w.opts.FetchWait))
+		msgs, _, err := drain(w.cons.FetchNoWait(w.opts.BatchSize))
+		return w.fetched(ctx, msgs, err)
 	}
+	fctx, cancel := context.WithTimeout(ctx, fetchDeadline(w.opts.FetchWait))
+	msgs, cut, err := drain(w.cons.Fetch(1, jetstream.FetchContext(fctx)))
+	cancel()
+	if cut {
+		// INVARIANT 3: a request ended on its context may have dropped a
+		// message delivered to it; under AckAll, acknowledging a later one
+		// would acknowledge it unapplied. The consumer is bound again
+		// first, and re-created at the cache's position if the server
+		// delivered past it (bind.go, agrees).
+		w.cons = nil
+	}
+	if err != nil || cut || len(msgs) == 0 || w.opts.BatchSize == 1 || ctx.Err() != nil {
+		return w.fetched(ctx, msgs, err)
+	}
+	rest, _, err := drain(w.cons.FetchNoWait(w.opts.BatchSize - 1))
 	if err != nil {
-		return nil, fmt.Errorf("worker: fetch: %w", err)
+		// The first message is applied alone; the rest comes next time.
+		w.log.Debug("fetch of what else arrived failed", "error", err)
 	}
-	var msgs []jetstream.Msg
-	for m := range batch.Messages() {
-		msgs = append(msgs, m)
+	return w.fetched(ctx, append(msgs, rest...), nil)
+}
+
+// fetchDeadline is the fetch context's timeout that makes the server's own
+// expiry of the request FetchWait: jetstream gives the server the time
+// left less a tenth of it, at most 1s less. The server ends the request
+// (an empty answer, nothing in flight) before the client gives up on it.
+func fetchDeadline(wait time.Duration) time.Duration {
+	if wait <= 9*time.Second {
+		return wait * 10 / 9
 	}
-	if err := batch.Error(); err != nil && len(msgs) == 0 && !errors.Is(err, nats.ErrTimeout) {
-		return nil, fmt.Errorf("worker: fetch: %w", err)
+	return wait + time.Second
+}
+
+// fetched notes the contact with the server and ends on ctx.
+func (w *Worker) fetched(ctx context.Context, msgs []jetstream.Msg, err error) ([]jetstream.Msg, error) {
+	if err != nil {
+		return nil, err
 	}
 	w.lastContact = time.Now()
 	return msgs, ctx.Err()
+}
+
+// drain reads one pull request to its end; cut reports a request ended by
+// its context (deadline or cancel) rather than by the server. A wait that
+// ran out is an empty fetch, not an error.
+func drain(batch jetstream.MessageBatch, err error) (msgs []jetstream.Msg, cut bool, _ error) {
+	if err != nil {
+		return nil, false, fmt.Errorf("worker: fetch: %w", err)
+	}
+	for m := range batch.Messages() {
+		msgs = append(msgs, m)
+	}
+	err = batch.Error()
+	cut = errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+	if err != nil && len(msgs) == 0 && !cut && !errors.Is(err, nats.ErrTimeout) {
+		return nil, false, fmt.Errorf("worker: fetch: %w", err)
+	}
+	return msgs, cut, nil
 }
 
 // maxUnavailable is how many times a batch may fail for a body missing from

@@ -10,12 +10,16 @@ import (
 
 // Options configure a Worker.
 type Options struct {
-	Name      string        // worker identity (default "default")
-	DBName    string        // <db> subject token (default "default")
-	Stream    string        // stream name (default "MEMSYNC")
-	DLQStream string        // dead-letter stream (default "MEMSYNC_DLQ")
-	BatchSize int           // messages per fetch and Pebble batch (default 256)
-	FetchWait time.Duration // longest wait for a batch to fill (default 200ms)
+	Name      string // worker identity (default "default")
+	DBName    string // <db> subject token (default "default")
+	Stream    string // stream name (default "MEMSYNC")
+	DLQStream string // dead-letter stream (default "MEMSYNC_DLQ")
+	BatchSize int    // messages per fetch and Pebble batch (default 256)
+	// FetchWait is the longest wait of one fetch for a first message
+	// (default 200ms). A fetch returns as soon as a message has arrived,
+	// with what else has arrived by then, up to BatchSize: it never waits
+	// for a batch to fill (fetch.go).
+	FetchWait time.Duration
 	AckWait   time.Duration // server redelivery timeout (default 60s)
 	Logger    *slog.Logger
 	// StaleVersions flags the cache stale when the Turso head is this many

@@ -23,7 +23,7 @@ import (
 
 func (c *common) changefeedOptions(log *slog.Logger) changefeed.Options {
 	o := changefeed.Options{DBName: c.dbName, Stream: c.stream, DLQStream: c.dlqStream, BatchSize: c.pubBatch, MaxBatchBytes: c.pubBytes,
-		PollInterval: c.pollInterval, PruneDelay: c.pruneDelay, TombstoneTTL: c.tombstoneTTL, Replicas: c.replicas, Logger: log}
+		PollInterval: c.pollInterval, PollMin: c.pollMin, PruneDelay: c.pruneDelay, TombstoneTTL: c.tombstoneTTL, Replicas: c.replicas, Logger: log}
 	c.changefeedLimits(&o)
 	return o
 }

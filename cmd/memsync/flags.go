@@ -38,6 +38,7 @@ type common struct {
 	noPatterns     bool
 	noEmbeddings   bool
 	pollInterval   time.Duration
+	pollMin        time.Duration
 	pruneDelay     time.Duration
 	pubBatch       int
 	pubBytes       int
@@ -122,7 +123,8 @@ func (c *common) serviceFlags() {
 }
 
 func (c *common) changefeedFlags() {
-	c.fs.DurationVar(&c.pollInterval, "poll-interval", 200*time.Millisecond, "idle change-log poll interval")
+	c.fs.DurationVar(&c.pollInterval, "poll-interval", 0, "idle change-log poll period, the longest wait between polls (default 25ms for a local file, 2s for a remote database); alone it fixes the period")
+	c.fs.DurationVar(&c.pollMin, "poll-min", 0, "wait after a poll that found changes, growing with idle time up to --poll-interval (default 5ms local, 50ms remote)")
 	c.fs.DurationVar(&c.pruneDelay, "prune-delay", 3*time.Minute, "age a checkpoint needs before the change log is pruned below it")
 	c.fs.IntVar(&c.pubBatch, "publish-batch", 500, "change-log rows per atomic publish batch (1..999)")
 	c.fs.IntVar(&c.pubBytes, "publish-max-bytes", changefeed.DefaultMaxBatchBytes, "bytes per atomic publish batch (at least 65536); rows are read only up to it")
