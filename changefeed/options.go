@@ -1,6 +1,7 @@
 package changefeed
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"time"
@@ -82,15 +83,15 @@ func (o *Options) defaults(local bool) error {
 	if o.DLQStream == "" {
 		o.DLQStream = "MEMSYNC_DLQ"
 	}
-	o.BatchSize = cmpDefault(o.BatchSize, 500)
-	o.MaxBatchBytes = cmpDefault(o.MaxBatchBytes, DefaultMaxBatchBytes)
+	o.BatchSize = cmp.Or(o.BatchSize, 500)
+	o.MaxBatchBytes = cmp.Or(o.MaxBatchBytes, DefaultMaxBatchBytes)
 	o.pollDefaults(local)
-	o.PruneDelay = cmpDefault(o.PruneDelay, 3*time.Minute)
-	o.GapGrace = cmpDefault(o.GapGrace, 2*time.Second)
-	o.Replicas = cmpDefault(o.Replicas, 1)
-	o.HeartbeatInterval = cmpDefault(o.HeartbeatInterval, 2*time.Second)
-	o.DLQMaxBytes = cmpDefault(o.DLQMaxBytes, DefaultDLQMaxBytes)
-	o.FullRecaptureEvery = cmpDefault(o.FullRecaptureEvery, DefaultFullRecaptureEvery)
+	o.PruneDelay = cmp.Or(o.PruneDelay, 3*time.Minute)
+	o.GapGrace = cmp.Or(o.GapGrace, 2*time.Second)
+	o.Replicas = cmp.Or(o.Replicas, 1)
+	o.HeartbeatInterval = cmp.Or(o.HeartbeatInterval, 2*time.Second)
+	o.DLQMaxBytes = cmp.Or(o.DLQMaxBytes, DefaultDLQMaxBytes)
+	o.FullRecaptureEvery = cmp.Or(o.FullRecaptureEvery, DefaultFullRecaptureEvery)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -148,12 +149,4 @@ func (o *Options) validatePoll() error {
 		return fmt.Errorf("%w: poll min %v must not exceed the poll interval %v (the idle period)", ErrOptions, o.PollMin, o.PollInterval)
 	}
 	return nil
-}
-
-func cmpDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }

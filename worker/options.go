@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"time"
@@ -45,16 +46,16 @@ type Option func(*Options)
 func WithOptions(o Options) Option { return func(p *Options) { *p = o } }
 
 func (o *Options) defaults() error {
-	o.Name = def(o.Name, "default")
-	o.DBName = def(o.DBName, "default")
-	o.Stream = def(o.Stream, "MEMSYNC")
-	o.DLQStream = def(o.DLQStream, "MEMSYNC_DLQ")
-	o.BatchSize = def(o.BatchSize, 256)
-	o.FetchWait = def(o.FetchWait, 200*time.Millisecond)
-	o.AckWait = def(o.AckWait, 60*time.Second)
-	o.StaleVersions = def(o.StaleVersions, 1000)
-	o.StaleAfter = def(o.StaleAfter, 30*time.Second)
-	o.TriggerSubject = def(o.TriggerSubject, protocol.DefaultTriggerSubject)
+	o.Name = cmp.Or(o.Name, "default")
+	o.DBName = cmp.Or(o.DBName, "default")
+	o.Stream = cmp.Or(o.Stream, "MEMSYNC")
+	o.DLQStream = cmp.Or(o.DLQStream, "MEMSYNC_DLQ")
+	o.BatchSize = cmp.Or(o.BatchSize, 256)
+	o.FetchWait = cmp.Or(o.FetchWait, 200*time.Millisecond)
+	o.AckWait = cmp.Or(o.AckWait, 60*time.Second)
+	o.StaleVersions = cmp.Or(o.StaleVersions, 1000)
+	o.StaleAfter = cmp.Or(o.StaleAfter, 30*time.Second)
+	o.TriggerSubject = cmp.Or(o.TriggerSubject, protocol.DefaultTriggerSubject)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -65,14 +66,6 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("%w: batch size %d must be in 1..10000", ErrOptions, o.BatchSize)
 	}
 	return nil
-}
-
-func def[T comparable](v, d T) T {
-	var zero T
-	if v == zero {
-		return d
-	}
-	return v
 }
 
 // ConsumerName is the durable consumer of a worker.
