@@ -129,6 +129,11 @@ func flush(t *testing.T, dir string) {
 	tamper(t, dir, func(db *pebble.DB) { mustDo(t, db.Flush()) })
 }
 
+func hasFile(dir, ext string) bool {
+	m, _ := filepath.Glob(filepath.Join(dir, "*"+ext))
+	return len(m) > 0
+}
+
 func largest(t *testing.T, dir, ext string) string {
 	m, _ := filepath.Glob(filepath.Join(dir, "*"+ext))
 	if len(m) == 0 {
