@@ -19,6 +19,7 @@ type applier struct {
 	scan    func(protocol.Entity, func(Change) error) error     // the source's Scan, if it is a Scanner
 	scanFor map[string]bool                                     // owners whose embeddings a recall looks up in one scan
 	unowned []unowned                                           // embeddings the collector's pass will forget
+	inBatch map[string]uint64                                   // newest version the batch itself carries, per entity
 	st      State
 	pending map[string]Change  // newest change per entity seen in this batch
 	stashed map[string]stashed // data this batch dropped, by entity (stash.go)
@@ -62,6 +63,11 @@ func (s *Store) Apply(ctx context.Context, in Batch, src BodySource) (ApplyStats
 }
 
 func (a *applier) run(in Batch) error {
+	a.inBatch = make(map[string]uint64, len(in.Changes))
+	for _, c := range in.Changes {
+		k := pendingKey(c.Entity, c.ID)
+		a.inBatch[k] = max(a.inBatch[k], c.Version)
+	}
 	for _, c := range in.Changes {
 		if err := a.applyChange(c); err != nil {
 			return err

@@ -117,6 +117,9 @@ func (a *applier) recoverOwned(c Change) error {
 }
 
 func (a *applier) recoverEmbedding(id, owner string) error {
+	if a.inBatch[pendingKey(protocol.EntityEmbedding, id)] > a.st.Floor {
+		return nil // the batch applies a change of it itself (a new episode's new embedding)
+	}
 	cur, err := a.catalog(kindEmbedding, id)
 	if err != nil || cur.Version != 0 || a.latest == nil {
 		return err
