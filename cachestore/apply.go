@@ -175,16 +175,6 @@ func (a *applier) boundKey(lo, hi []byte, last bool) ([]byte, error) {
 	return bytes.Clone(it.Key()), nil
 }
 
-// keysWithPrefix lists the keys under a prefix (owner index scans).
-func (a *applier) keysWithPrefix(p []byte) ([][]byte, error) {
-	it, err := a.b.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
-	if err != nil {
-		return nil, wrapErr(err)
-	}
-	defer it.Close()
-	var out [][]byte
-	for ok := it.First(); ok; ok = it.Next() {
-		out = append(out, bytes.Clone(it.Key()))
-	}
-	return out, wrapErr(it.Error())
-}
+// keysWithPrefix lists the keys under a prefix in the batch's view (owner
+// index scans).
+func (a *applier) keysWithPrefix(p []byte) ([][]byte, error) { return keysUnder(a.b, p) }
