@@ -78,10 +78,10 @@ func (o *Options) defaults(local bool) error {
 		o.DBName = "default"
 	}
 	if o.Stream == "" {
-		o.Stream = "MEMSYNC"
+		o.Stream = protocol.DefaultStream
 	}
 	if o.DLQStream == "" {
-		o.DLQStream = "MEMSYNC_DLQ"
+		o.DLQStream = protocol.DefaultDLQStream
 	}
 	o.BatchSize = cmp.Or(o.BatchSize, 500)
 	o.MaxBatchBytes = cmp.Or(o.MaxBatchBytes, DefaultMaxBatchBytes)

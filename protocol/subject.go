@@ -138,3 +138,9 @@ func DLQSubject(db string, e Entity, id string) string {
 func ServiceSubject(db, component, endpoint string) string {
 	return SubjectRoot + ".svc." + db + "." + component + "." + endpoint
 }
+
+// The default stream names (changefeed, worker and CLI share them).
+const (
+	DefaultStream    = "MEMSYNC"
+	DefaultDLQStream = "MEMSYNC_DLQ"
+)

@@ -48,8 +48,8 @@ func WithOptions(o Options) Option { return func(p *Options) { *p = o } }
 func (o *Options) defaults() error {
 	o.Name = cmp.Or(o.Name, "default")
 	o.DBName = cmp.Or(o.DBName, "default")
-	o.Stream = cmp.Or(o.Stream, "MEMSYNC")
-	o.DLQStream = cmp.Or(o.DLQStream, "MEMSYNC_DLQ")
+	o.Stream = cmp.Or(o.Stream, protocol.DefaultStream)
+	o.DLQStream = cmp.Or(o.DLQStream, protocol.DefaultDLQStream)
 	o.BatchSize = cmp.Or(o.BatchSize, 256)
 	o.FetchWait = cmp.Or(o.FetchWait, 200*time.Millisecond)
 	o.AckWait = cmp.Or(o.AckWait, 60*time.Second)

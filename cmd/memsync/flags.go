@@ -13,6 +13,7 @@ import (
 
 	"github.com/memsync/memsync/changefeed"
 	"github.com/memsync/memsync/internal/rebuild"
+	"github.com/memsync/memsync/protocol"
 )
 
 var errHelp = errors.New("help shown")
@@ -96,8 +97,8 @@ func (c *common) natsFlags() {
 	c.fs.StringVar(&c.natsCert, "nats-tls-cert", "", "client certificate file for NATS mutual TLS")
 	c.fs.StringVar(&c.natsKey, "nats-tls-key", "", "client key file for NATS mutual TLS")
 	c.fs.StringVar(&c.dbName, "db-name", "default", "database name: the <db> subject token")
-	c.fs.StringVar(&c.stream, "stream", "MEMSYNC", "JetStream stream name")
-	c.fs.StringVar(&c.dlqStream, "dlq-stream", "MEMSYNC_DLQ", "dead-letter stream name")
+	c.fs.StringVar(&c.stream, "stream", protocol.DefaultStream, "JetStream stream name")
+	c.fs.StringVar(&c.dlqStream, "dlq-stream", protocol.DefaultDLQStream, "dead-letter stream name")
 	c.fs.StringVar(&c.triggerSubj, "trigger-subject", "sync.trigger", "core NATS subject for manual triggers")
 }
 

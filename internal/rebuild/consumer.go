@@ -1,12 +1,14 @@
 package rebuild
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/memsync/memsync/protocol"
 	"github.com/memsync/memsync/worker"
 )
 
@@ -17,7 +19,7 @@ const consumerCleanupTimeout = 5 * time.Second
 // ConsumerName is the durable consumer a stream rebuild of worker
 // uses on the staging cache: memsync-<db>-<worker>-rebuild.
 func ConsumerName(o worker.Options) string {
-	return worker.ConsumerName(orDefault(o.DBName, "default"), rebuildName(o.Name))
+	return worker.ConsumerName(cmp.Or(o.DBName, "default"), rebuildName(o.Name))
 }
 
 // DropConsumer deletes the stream rebuild's durable consumer of
@@ -31,7 +33,7 @@ func DropConsumer(ctx context.Context, cfg Config) error {
 	if cfg.JS == nil {
 		return nil
 	}
-	s, err := cfg.JS.Stream(ctx, orDefault(cfg.Worker.Stream, "MEMSYNC"))
+	s, err := cfg.JS.Stream(ctx, cmp.Or(cfg.Worker.Stream, protocol.DefaultStream))
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil // its consumers went with it
 	}

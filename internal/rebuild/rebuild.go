@@ -1,6 +1,7 @@
 package rebuild
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -143,15 +144,8 @@ func catchUpStaging(ctx context.Context, cfg Config, store *cachestore.Store) (i
 }
 
 func rebuildName(name string) string {
-	name = orDefault(name, "default")
+	name = cmp.Or(name, "default")
 	return name[:min(len(name), 56)] + "-rebuild"
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }
 
 func finish(cfg Config, r Result, reason string) (Result, error) {

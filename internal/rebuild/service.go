@@ -1,6 +1,7 @@
 package rebuild
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -33,7 +34,7 @@ type LiveStatus struct {
 // addService registers the worker as a NATS micro service with status and
 // validate endpoints, so status works while the worker holds its cache.
 func (s *supervisor) addService() (micro.Service, error) {
-	db, name := orDefault(s.cfg.Worker.DBName, "default"), orDefault(s.cfg.Worker.Name, "default")
+	db, name := cmp.Or(s.cfg.Worker.DBName, "default"), cmp.Or(s.cfg.Worker.Name, "default")
 	svc, err := micro.AddService(s.cfg.JS.Conn(), micro.Config{Name: "memsync-worker", Version: "1.0.0",
 		Description: "memsync worker " + name, Metadata: map[string]string{"worker": name, "db": db}})
 	if err != nil {
@@ -60,7 +61,7 @@ func (s *supervisor) serveValidate(req micro.Request) {
 
 // liveStatus reads the running worker's state (cache, health, counters).
 func (s *supervisor) liveStatus() LiveStatus {
-	ls := LiveStatus{Worker: orDefault(s.cfg.Worker.Name, "default"), Cache: s.cfg.Dir}
+	ls := LiveStatus{Worker: cmp.Or(s.cfg.Worker.Name, "default"), Cache: s.cfg.Dir}
 	store, w := s.store.Load(), s.worker.Load()
 	if store == nil || w == nil {
 		ls.LastError, ls.Stale = "cache is being rebuilt", true

@@ -1,6 +1,7 @@
 package rebuild
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -23,7 +24,7 @@ type checkpoint struct {
 }
 
 func lastCheckpoint(ctx context.Context, cfg Config) (checkpoint, error) {
-	name := orDefault(cfg.Worker.Stream, "MEMSYNC")
+	name := cmp.Or(cfg.Worker.Stream, protocol.DefaultStream)
 	s, err := cfg.JS.Stream(ctx, name)
 	if err != nil {
 		return checkpoint{}, fmt.Errorf("rebuild: stream %s: %w (start the changefeed first)", name, err)
@@ -33,7 +34,7 @@ func lastCheckpoint(ctx context.Context, cfg Config) (checkpoint, error) {
 		return checkpoint{}, err
 	}
 	cp := checkpoint{stream: cachestore.StreamIdentity{Name: name, Created: info.Created.UnixNano()}}
-	m, err := s.GetLastMsgForSubject(ctx, protocol.CheckpointSubject(orDefault(cfg.Worker.DBName, "default")))
+	m, err := s.GetLastMsgForSubject(ctx, protocol.CheckpointSubject(cmp.Or(cfg.Worker.DBName, "default")))
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return cp, nil
 	}

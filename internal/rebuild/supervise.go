@@ -1,6 +1,7 @@
 package rebuild
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -70,7 +71,7 @@ func Supervise(ctx context.Context, cfg Config, started func(*cachestore.Store, 
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	if cfg.JS != nil && cfg.TriggerSubject != "-" {
-		name := orDefault(cfg.Worker.Name, "default")
+		name := cmp.Or(cfg.Worker.Name, "default")
 		r := ops.NewResponder(cfg.JS.Conn(), cfg.TriggerSubject, name, s.trigger, cfg.log())
 		g.Go(func() error { return r.Run(gctx) })
 		svc, err := s.addService()
