@@ -115,6 +115,11 @@ func (a *applier) applyChange(c Change) error {
 		return nil
 	}
 	a.stats.Applied++
+	return a.dispatch(c, cur)
+}
+
+// dispatch applies a change that moves its entity forward from cur.
+func (a *applier) dispatch(c Change, cur entry) error {
 	if c.Op == protocol.OpUpsert {
 		a.pending[pendingKey(c.Entity, c.ID)] = c
 	}

@@ -68,15 +68,20 @@ func runGCModel(t *testing.T, seed uint64) {
 	}
 }
 
-func (g *gcModelRun) reopen() {
-	if g.s != nil {
-		mustClose(g.t, g.s)
+func (g *gcModelRun) reopen() { g.s = reopenStore(g.t, g.s, g.dir, g.opts, g.seed) }
+
+// reopenStore closes s (if open) and opens dir again, as a restarted
+// worker does between two batches of a model run.
+func reopenStore(t *testing.T, s *Store, dir string, opts *Options, seed uint64) *Store {
+	t.Helper()
+	if s != nil {
+		mustClose(t, s)
 	}
-	s, err := Open(g.dir, g.opts)
+	s, err := Open(dir, opts)
 	if err != nil {
-		g.t.Fatalf("seed %d: reopen: %v", g.seed, err)
+		t.Fatalf("seed %d: reopen: %v", seed, err)
 	}
-	g.s = s
+	return s
 }
 
 func (g *gcModelRun) step(step int) {

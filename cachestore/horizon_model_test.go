@@ -110,16 +110,7 @@ func runHorizonModel(t *testing.T, seed uint64) (forgotten, recalled int) {
 	return h.forgotten, h.recalled
 }
 
-func (h *horizonRun) reopen() {
-	if h.s != nil {
-		mustClose(h.t, h.s)
-	}
-	s, err := Open(h.dir, h.opts)
-	if err != nil {
-		h.t.Fatalf("seed %d: reopen: %v", h.seed, err)
-	}
-	h.s = s
-}
+func (h *horizonRun) reopen() { h.s = reopenStore(h.t, h.s, h.dir, h.opts, h.seed) }
 
 func (h *horizonRun) step(step int) {
 	var batch []Change

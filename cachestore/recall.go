@@ -77,16 +77,7 @@ func (a *applier) applyKnown(c Change) error {
 	if err != nil || cur.Version > c.Version || cur.live() && cur.Version == c.Version {
 		return err
 	}
-	if c.Op == protocol.OpUpsert {
-		a.pending[pendingKey(c.Entity, c.ID)] = c
-	}
-	switch c.Entity {
-	case protocol.EntityEpisode:
-		return a.applyEpisode(c, cur)
-	case protocol.EntityEmbedding:
-		return a.applyEmbedding(c, cur)
-	}
-	return nil
+	return a.dispatch(c, cur)
 }
 
 // recoverOwned brings back the embeddings of an episode that is known
