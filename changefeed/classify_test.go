@@ -3,12 +3,15 @@ package changefeed
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/memsync/memsync/internal/testenv"
 	"github.com/memsync/memsync/internal/turso"
 	"github.com/memsync/memsync/protocol"
 )
@@ -85,5 +88,65 @@ func TestDeadLetterBounds(t *testing.T) {
 	}
 	if body := dlqBody(it, 1<<20); len(body) > maxDLQIDBytes+2 {
 		t.Fatalf("body of %d bytes", len(body))
+	}
+}
+
+// A stream is updated only when it lacks one of memsync's settings.
+func TestConfigCovers(t *testing.T) {
+	want := StreamConfig("MEMSYNC", 1, time.Hour)
+	have := want
+	have.Metadata = map[string]string{"_nats.level": "1"}
+	for k, v := range want.Metadata {
+		have.Metadata[k] = v
+	}
+	have.MaxMsgs, have.FirstSeq = -1, 1 // server defaults are not compared
+	if !configCovers(have, want) {
+		t.Fatal("a stream with every setting (and server defaults) is not covered")
+	}
+	for name, change := range map[string]func(*jetstream.StreamConfig){
+		"replicas":       func(c *jetstream.StreamConfig) { c.Replicas = 3 },
+		"subjects":       func(c *jetstream.StreamConfig) { c.Subjects = c.Subjects[:1] },
+		"tombstone ttl":  func(c *jetstream.StreamConfig) { c.Metadata = map[string]string{} },
+		"per subject":    func(c *jetstream.StreamConfig) { c.MaxMsgsPerSubject = 0 },
+		"atomic publish": func(c *jetstream.StreamConfig) { c.AllowAtomicPublish = false },
+		"max bytes":      func(c *jetstream.StreamConfig) { c.MaxBytes = 1 },
+	} {
+		c := have
+		c.Metadata = maps.Clone(have.Metadata)
+		change(&c)
+		if configCovers(c, want) {
+			t.Errorf("%s changed: still covered", name)
+		}
+	}
+}
+
+// Against the real server: streams EnsureStreams created are covered by
+// their own options (a restart sends no update), and a changed option is
+// applied.
+func TestEnsureStreamsUpdatesOnlyWhatChanged(t *testing.T) {
+	_, js := testenv.StartNATS(t).Connect(t)
+	o := &Options{}
+	if err := o.defaults(true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EnsureStreams(t.Context(), js, o); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []jetstream.StreamConfig{StreamConfig(o.Stream, o.Replicas, o.TombstoneTTL), o.dlqConfig()} {
+		s, err := js.Stream(t.Context(), want.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !configCovers(s.CachedInfo().Config, want) {
+			t.Fatalf("stream %s as created is not covered by its own options: %+v", want.Name, s.CachedInfo().Config)
+		}
+	}
+	o.DLQMaxBytes = 2 * DefaultDLQMaxBytes
+	if _, err := EnsureStreams(t.Context(), js, o); err != nil {
+		t.Fatal(err)
+	}
+	s, err := js.Stream(t.Context(), o.DLQStream)
+	if err != nil || s.CachedInfo().Config.MaxBytes != 2*DefaultDLQMaxBytes {
+		t.Fatalf("changed DLQ limit not applied: %v %+v", err, s.CachedInfo().Config)
 	}
 }

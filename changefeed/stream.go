@@ -3,6 +3,7 @@ package changefeed
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -75,14 +76,46 @@ func (o *Options) dlqConfig() jetstream.StreamConfig {
 }
 
 // EnsureStreams creates or updates the data and dead-letter streams: the
-// configuration of an existing stream is updated to these options.
+// configuration of an existing stream is updated to these options. A stream
+// that already has them is left alone: every changefeed start used to send
+// a stream update, which nats-server handles racily against a worker
+// creating its consumer at the same moment (seen under -race in
+// TestChaosKill9), and which is needless work besides.
 func EnsureStreams(ctx context.Context, js jetstream.JetStream, o *Options) (jetstream.Stream, error) {
-	s, err := js.CreateOrUpdateStream(ctx, StreamConfig(o.Stream, o.Replicas, o.TombstoneTTL))
+	s, err := ensureStream(ctx, js, StreamConfig(o.Stream, o.Replicas, o.TombstoneTTL))
 	if err != nil {
 		return nil, fmt.Errorf("changefeed: stream %s: %w", o.Stream, err)
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, o.dlqConfig()); err != nil {
+	if _, err := ensureStream(ctx, js, o.dlqConfig()); err != nil {
 		return nil, fmt.Errorf("changefeed: stream %s: %w", o.DLQStream, err)
 	}
 	return s, nil
 }
+
+func ensureStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig) (jetstream.Stream, error) {
+	if s, err := js.Stream(ctx, want.Name); err == nil && configCovers(s.CachedInfo().Config, want) {
+		return s, nil
+	}
+	return js.CreateOrUpdateStream(ctx, want)
+}
+
+// configCovers reports whether a stream's configuration already has every
+// setting memsync asks for (the server adds defaults and metadata of its
+// own, which are not compared).
+func configCovers(have, want jetstream.StreamConfig) bool {
+	for k, v := range want.Metadata {
+		if have.Metadata[k] != v {
+			return false
+		}
+	}
+	return have.Description == want.Description && slices.Equal(have.Subjects, want.Subjects) &&
+		have.Retention == want.Retention && have.Storage == want.Storage && have.Discard == want.Discard &&
+		limitEqual(have.MaxMsgsPerSubject, want.MaxMsgsPerSubject) && have.AllowMsgTTL == want.AllowMsgTTL &&
+		have.AllowAtomicPublish == want.AllowAtomicPublish && have.AllowDirect == want.AllowDirect &&
+		(want.Duplicates == 0 || have.Duplicates == want.Duplicates) && have.Replicas == want.Replicas &&
+		have.MaxAge == want.MaxAge && limitEqual(have.MaxBytes, want.MaxBytes)
+}
+
+// limitEqual: the server stores "no limit" (0 asked) as -1. (A duplicate
+// window of 0 asks for the server's default, so any window covers it.)
+func limitEqual(have, want int64) bool { return have == want || want == 0 && have == -1 }
