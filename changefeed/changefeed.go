@@ -46,13 +46,11 @@ type Changefeed struct {
 	wait func(ctx context.Context, d time.Duration, poke <-chan struct{}) bool
 }
 
-// New validates options and builds a Changefeed; nothing runs until Run.
-func New(db *turso.DB, js jetstream.JetStream, opts ...Option) (*Changefeed, error) {
-	var o Options
-	for _, f := range opts {
-		f(&o)
-	}
-	if err := o.defaults(db == nil || isLocalURL(db.URL())); err != nil {
+// New validates options (nil: the defaults) and builds a Changefeed;
+// nothing runs until Run.
+func New(db *turso.DB, js jetstream.JetStream, opts *Options) (*Changefeed, error) {
+	o := *opts.ensureDefaults(db == nil || isLocalURL(db.URL()))
+	if err := o.Validate(); err != nil {
 		return nil, err
 	}
 	c := &Changefeed{db: db, js: js, opts: o, log: o.Logger.With("component", "changefeed"), poke: make(chan struct{}, 1),

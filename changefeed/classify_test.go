@@ -125,8 +125,8 @@ func TestConfigCovers(t *testing.T) {
 // applied.
 func TestEnsureStreamsUpdatesOnlyWhatChanged(t *testing.T) {
 	_, js := testenv.StartNATS(t).Connect(t)
-	o := &Options{}
-	if err := o.defaults(true); err != nil {
+	o := (*Options)(nil).EnsureDefaults()
+	if err := o.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := EnsureStreams(t.Context(), js, o); err != nil {

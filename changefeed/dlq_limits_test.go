@@ -20,7 +20,7 @@ func dlqFeed(t *testing.T, js jetstream.JetStream, o Options) (*Changefeed, *tur
 	t.Helper()
 	db, _ := testenv.Turso(t)
 	o.Logger = slog.New(slog.DiscardHandler)
-	c, err := New(db, js, WithOptions(o))
+	c, err := New(db, js, &o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestDLQStreamHasAByteLimit(t *testing.T) {
 			}
 		})
 	}
-	if _, err := New(nil, nil, WithOptions(Options{DLQMaxBytes: 4096})); err == nil {
+	if _, err := New(nil, nil, &Options{DLQMaxBytes: 4096}); err == nil {
 		t.Fatal("a dead-letter stream of 4096 bytes was accepted")
 	}
 }

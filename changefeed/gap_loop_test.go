@@ -58,7 +58,7 @@ func gapFeed(t *testing.T, n int, o Options, missing ...int) (*Changefeed, *turs
 	nats := testenv.StartNATS(t)
 	_, js := nats.Connect(t)
 	o.Logger = slog.New(slog.DiscardHandler)
-	c, err := New(db, js, WithOptions(o))
+	c, err := New(db, js, &o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,27 +62,27 @@ const DefaultMaxBatchBytes = 8 << 20
 // minBatchBytes keeps the byte bound above one ordinary row.
 const minBatchBytes = 64 << 10
 
-// Option changes Options.
-type Option func(*Options)
+// EnsureDefaults returns a copy of o (nil: the zero Options) with every
+// unset field given its default, the poll schedule that of a local file;
+// o itself is not changed. New gives a remote database its own schedule
+// (ensureDefaults).
+func (o *Options) EnsureDefaults() *Options { return o.ensureDefaults(true) }
 
-// WithOptions replaces all options at once.
-func WithOptions(o Options) Option { return func(p *Options) { *p = o } }
+// ensureDefaults: local says the database is a local file (the poll
+// schedule's defaults depend on it).
+func (o *Options) ensureDefaults(local bool) *Options {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	c.fill(local)
+	return &c
+}
 
-// WithLogger sets the logger.
-func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
-
-// defaults fills unset options; local says the database is a local file
-// (the poll schedule's defaults depend on it).
-func (o *Options) defaults(local bool) error {
-	if o.DBName == "" {
-		o.DBName = "default"
-	}
-	if o.Stream == "" {
-		o.Stream = protocol.DefaultStream
-	}
-	if o.DLQStream == "" {
-		o.DLQStream = protocol.DefaultDLQStream
-	}
+func (o *Options) fill(local bool) {
+	o.DBName = cmp.Or(o.DBName, "default")
+	o.Stream = cmp.Or(o.Stream, protocol.DefaultStream)
+	o.DLQStream = cmp.Or(o.DLQStream, protocol.DefaultDLQStream)
 	o.BatchSize = cmp.Or(o.BatchSize, 500)
 	o.MaxBatchBytes = cmp.Or(o.MaxBatchBytes, DefaultMaxBatchBytes)
 	o.pollDefaults(local)
@@ -95,10 +95,10 @@ func (o *Options) defaults(local bool) error {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return o.validate()
 }
 
-func (o *Options) validate() error {
+// Validate reports the first option out of its range (after EnsureDefaults).
+func (o *Options) Validate() error {
 	if !protocol.ValidName(o.DBName) {
 		return fmt.Errorf("%w: db name %q must match [A-Za-z0-9_-]{1,64}", ErrOptions, o.DBName)
 	}

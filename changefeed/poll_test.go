@@ -78,8 +78,8 @@ func TestPollOptions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			o := tc.o
-			err := o.defaults(tc.local)
+			o := tc.o.ensureDefaults(tc.local)
+			err := o.Validate()
 			if tc.wantErr != "" {
 				if !errors.Is(err, ErrOptions) || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want ErrOptions naming %q", err, tc.wantErr)
@@ -109,7 +109,7 @@ func TestNewPicksScheduleByURL(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		c, err := New(db, nil)
+		c, err := New(db, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

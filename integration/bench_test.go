@@ -46,7 +46,7 @@ func BenchmarkPublish(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		_ = e.js.DeleteStream(ctx, "MEMSYNC")
-		cf, err := changefeed.New(e.db, e.js, changefeed.WithOptions(changefeed.Options{Logger: quiet()}))
+		cf, err := changefeed.New(e.db, e.js, &changefeed.Options{Logger: quiet()})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func BenchmarkApply(b *testing.B) {
 	for _, max := range []int{1000, 0} {
 		b.Run("max-episodes="+strconv.Itoa(max), func(b *testing.B) {
 			e := benchEnv(b, benchEpisodes())
-			cf, _ := changefeed.New(e.db, e.js, changefeed.WithOptions(changefeed.Options{Logger: quiet()}))
+			cf, _ := changefeed.New(e.db, e.js, &changefeed.Options{Logger: quiet()})
 			publishAllB(b, cf)
 			var msgs int
 			b.ResetTimer()
@@ -88,7 +88,7 @@ func BenchmarkApply(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				w, _ := worker.New(st, e.js, worker.WithOptions(worker.Options{Name: "b" + strconv.Itoa(i), Logger: quiet()}))
+				w, _ := worker.New(st, e.js, &worker.Options{Name: "b" + strconv.Itoa(i), Logger: quiet()})
 				n, err := w.CatchUp(context.Background())
 				if err != nil {
 					b.Fatal(err)
@@ -130,7 +130,7 @@ func BenchmarkRunOnce(b *testing.B) {
 // head read in one read transaction; nothing is published.
 func BenchmarkIdlePoll(b *testing.B) {
 	e := benchEnv(b, 10)
-	cf, _ := changefeed.New(e.db, e.js, changefeed.WithOptions(changefeed.Options{Logger: quiet()}))
+	cf, _ := changefeed.New(e.db, e.js, &changefeed.Options{Logger: quiet()})
 	publishAllB(b, cf)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -146,7 +146,7 @@ func BenchmarkIdlePoll(b *testing.B) {
 func BenchmarkRebuild(b *testing.B) {
 	episodes := benchEpisodes()
 	e := benchEnv(b, episodes)
-	cf, _ := changefeed.New(e.db, e.js, changefeed.WithOptions(changefeed.Options{Logger: quiet()}))
+	cf, _ := changefeed.New(e.db, e.js, &changefeed.Options{Logger: quiet()})
 	publishAllB(b, cf)
 	for _, source := range []string{"turso", "stream"} {
 		b.Run(source, func(b *testing.B) {

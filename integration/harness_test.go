@@ -46,7 +46,7 @@ func newEnv(t *testing.T) *env {
 func (e *env) changefeed(o changefeed.Options) *changefeed.Changefeed {
 	e.t.Helper()
 	o.Logger = quiet()
-	cf, err := changefeed.New(e.db, e.js, changefeed.WithOptions(o))
+	cf, err := changefeed.New(e.db, e.js, &o)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func (e *env) openCache(dir string, o cachestore.Options, wo worker.Options) *ca
 		e.t.Fatal(err)
 	}
 	wo.Logger = quiet()
-	w, err := worker.New(st, e.js, worker.WithOptions(wo))
+	w, err := worker.New(st, e.js, &wo)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -52,8 +52,8 @@ func TestTursoOutage(t *testing.T) {
 			mustDo(t, err)
 			defer db.Close()
 			var logs syncBuffer
-			cf, err := changefeed.New(db, n.js, changefeed.WithOptions(changefeed.Options{PollInterval: 10 * time.Millisecond,
-				Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
+			cf, err := changefeed.New(db, n.js, &changefeed.Options{PollInterval: 10 * time.Millisecond,
+				Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			mustDo(t, err)
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)

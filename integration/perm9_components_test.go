@@ -35,12 +35,12 @@ func TestPerm9ComponentsRunWithDeployPermissions(t *testing.T) {
 	for range 20 {
 		w.episode()
 	}
-	cf, err := changefeed.New(db, cfc.js, changefeed.WithOptions(changefeed.Options{PollInterval: 20 * time.Millisecond,
-		HeartbeatInterval: 50 * time.Millisecond, Logger: quiet()}))
+	cf, err := changefeed.New(db, cfc.js, &changefeed.Options{PollInterval: 20 * time.Millisecond,
+		HeartbeatInterval: 50 * time.Millisecond, Logger: quiet()})
 	mustDo(t, err)
 	svc, err := cf.AddService()
 	mustDo(t, err)
-	responder := ops.NewResponder(cfc.nc, "", "changefeed", cf.HandleTrigger, quiet(), ops.AcceptPolls())
+	responder := ops.NewResponder(cfc.nc, cf.HandleTrigger, &ops.ResponderOptions{Name: "changefeed", AcceptPolls: true, Logger: quiet()})
 	cfg := rebuild.Config{Dir: filepath.Join(t.TempDir(), "w1"), Options: cachestore.Options{MaxEpisodes: 10}, JS: wkc.js, DB: db,
 		Logger: quiet(), Worker: worker.Options{Name: "w1", FetchWait: 20 * time.Millisecond, StaleVersions: 1, StaleAfter: 2 * time.Second,
 			TriggerSubject: ops.PollSubject(""), Logger: quiet()}}

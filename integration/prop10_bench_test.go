@@ -42,11 +42,11 @@ func benchPropagation(b *testing.B, rate int) {
 	}
 	defer st.Close()
 	var pub, apply durations
-	cf, err := changefeed.New(e.db, e.js, changefeed.WithOptions(changefeed.Options{Logger: quiet(), OnBatch: pub.add}))
+	cf, err := changefeed.New(e.db, e.js, &changefeed.Options{Logger: quiet(), OnBatch: pub.add})
 	if err != nil {
 		b.Fatal(err)
 	}
-	w, err := worker.New(st, e.js, worker.WithOptions(worker.Options{Logger: quiet(), OnBatch: apply.add}))
+	w, err := worker.New(st, e.js, &worker.Options{Logger: quiet(), OnBatch: apply.add})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func TestPropagationFetchAppliesWhatArrived(t *testing.T) {
 			}
 			t.Cleanup(func() { st.Close() })
 			cf := e.changefeed(changefeed.Options{PollInterval: 5 * time.Millisecond})
-			wk, err := worker.New(st, e.js, worker.WithOptions(worker.Options{FetchWait: time.Minute, BatchSize: tc.batch, Logger: quiet()}))
+			wk, err := worker.New(st, e.js, &worker.Options{FetchWait: time.Minute, BatchSize: tc.batch, Logger: quiet()})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -47,7 +47,7 @@ func benchPollRate(b *testing.B, o changefeed.Options, rate int, window time.Dur
 	o.Logger = quiet()
 	var pub durations
 	o.OnBatch = pub.add
-	cf, err := changefeed.New(e.db, e.js, changefeed.WithOptions(o))
+	cf, err := changefeed.New(e.db, e.js, &o)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -105,7 +105,7 @@ func TestTwoChangefeedsNoDuplicates(t *testing.T) {
 	dbB := testenv.OpenTurso(t, e.path)
 	_, jsB := e.nats.Connect(t)
 	cfA := e.changefeed(changefeed.Options{PollInterval: 5 * time.Millisecond, BatchSize: 7})
-	cfB, err := changefeed.New(dbB, jsB, changefeed.WithOptions(changefeed.Options{PollInterval: 5 * time.Millisecond, BatchSize: 7, Logger: quiet()}))
+	cfB, err := changefeed.New(dbB, jsB, &changefeed.Options{PollInterval: 5 * time.Millisecond, BatchSize: 7, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func TestTriggerFromCLI(t *testing.T) {
 	var wg sync.WaitGroup
 	run := func(f func(context.Context) error) { wg.Add(1); go func() { defer wg.Done(); _ = f(ctx) }() }
 	run(cf.Run)
-	run(ops.NewResponder(nc, "", "changefeed", cf.HandleTrigger, quiet()).Run)
+	run(ops.NewResponder(nc, cf.HandleTrigger, &ops.ResponderOptions{Name: "changefeed", Logger: quiet()}).Run)
 	base := t.TempDir()
 	for _, name := range []string{"w1", "w2"} {
 		cfg := e.rebuildConfig(filepath.Join(base, name), cachestore.Options{MaxEpisodes: 5})

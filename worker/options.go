@@ -39,13 +39,18 @@ type Options struct {
 	Progress func(done, total int)
 }
 
-// Option changes Options.
-type Option func(*Options)
+// EnsureDefaults returns a copy of o (nil: the zero Options) with every
+// unset field given its default; o itself is not changed.
+func (o *Options) EnsureDefaults() *Options {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	c.fill()
+	return &c
+}
 
-// WithOptions replaces all options at once.
-func WithOptions(o Options) Option { return func(p *Options) { *p = o } }
-
-func (o *Options) defaults() error {
+func (o *Options) fill() {
 	o.Name = cmp.Or(o.Name, "default")
 	o.DBName = cmp.Or(o.DBName, "default")
 	o.Stream = cmp.Or(o.Stream, protocol.DefaultStream)
@@ -59,6 +64,10 @@ func (o *Options) defaults() error {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+}
+
+// Validate reports the first option out of its range (after EnsureDefaults).
+func (o *Options) Validate() error {
 	if !protocol.ValidName(o.Name) || !protocol.ValidName(o.DBName) {
 		return fmt.Errorf("%w: worker %q and db %q must match [A-Za-z0-9_-]{1,64}", ErrOptions, o.Name, o.DBName)
 	}

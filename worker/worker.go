@@ -28,13 +28,11 @@ type Worker struct {
 	health      health
 }
 
-// New builds a Worker; nothing runs until Run or CatchUp.
-func New(store *cachestore.Store, js jetstream.JetStream, opts ...Option) (*Worker, error) {
-	var o Options
-	for _, f := range opts {
-		f(&o)
-	}
-	if err := o.defaults(); err != nil {
+// New builds a Worker (opts nil: the defaults); nothing runs until Run or
+// CatchUp.
+func New(store *cachestore.Store, js jetstream.JetStream, opts *Options) (*Worker, error) {
+	o := *opts.EnsureDefaults()
+	if err := o.Validate(); err != nil {
 		return nil, err
 	}
 	return &Worker{store: store, js: js, opts: o, log: o.Logger.With("component", "worker", "worker", o.Name)}, nil

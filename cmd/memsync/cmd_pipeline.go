@@ -28,8 +28,8 @@ func (c *common) changefeedOptions(log *slog.Logger) changefeed.Options {
 	return o
 }
 
-func (c *common) workerOptions(log *slog.Logger) worker.Options {
-	return worker.Options{Name: c.workerName, DBName: c.dbName, Stream: c.stream, DLQStream: c.dlqStream,
+func (c *common) workerOptions(log *slog.Logger) *worker.Options {
+	return &worker.Options{Name: c.workerName, DBName: c.dbName, Stream: c.stream, DLQStream: c.dlqStream,
 		BatchSize: c.batchSize, StaleVersions: c.staleVersions, StaleAfter: c.staleAfter, TriggerSubject: ops.PollSubject(c.triggerSubj), Logger: log}
 }
 
@@ -209,7 +209,7 @@ func runChangefeed(ctx context.Context, args []string) error {
 func (c *common) newChangefeed(db *turso.DB, n *natsConn, obs *observed, log *slog.Logger) (*changefeed.Changefeed, error) {
 	opts := c.changefeedOptions(log)
 	obs.changefeedHooks(&opts)
-	cf, err := changefeed.New(db, n.js, changefeed.WithOptions(opts))
+	cf, err := changefeed.New(db, n.js, &opts)
 	if err != nil {
 		return nil, &exitError{2, err}
 	}
@@ -225,7 +225,7 @@ func (c *common) goChangefeed(ctx context.Context, g *errgroup.Group, n *natsCon
 	} else {
 		n.onClose(func() { _ = svc.Stop() })
 	}
-	r := ops.NewResponder(n.nc, c.triggerSubj, "changefeed", cf.HandleTrigger, log, ops.AcceptPolls())
+	r := ops.NewResponder(n.nc, cf.HandleTrigger, &ops.ResponderOptions{Subject: c.triggerSubj, Name: "changefeed", AcceptPolls: true, Logger: log})
 	g.Go(func() error { return cf.Run(ctx) })
 	g.Go(func() error { return r.Run(ctx) })
 }
@@ -286,7 +286,7 @@ func (c *common) optionalTurso(ctx context.Context, log *slog.Logger) *turso.DB 
 
 func (c *common) rebuildConfig(n *natsConn, db *turso.DB, log *slog.Logger) rebuild.Config {
 	b := c.asideBudget()
-	return rebuild.Config{Dir: c.cachePath(), Options: *c.storeOptions(), JS: n.js, DB: db, Worker: c.workerOptions(log),
+	return rebuild.Config{Dir: c.cachePath(), Options: *c.storeOptions(), JS: n.js, DB: db, Worker: *c.workerOptions(log),
 		Logger: log, ValidateEvery: c.validateEvery, TriggerSubject: c.triggerSubj, Aside: &b}
 }
 
@@ -331,7 +331,7 @@ func (c *common) catchUpCache(ctx context.Context, cf *changefeed.Changefeed, n 
 		return err
 	}
 	defer store.Close()
-	w, err := worker.New(store, n.js, worker.WithOptions(c.workerOptions(log)))
+	w, err := worker.New(store, n.js, c.workerOptions(log))
 	if err != nil {
 		return &exitError{2, err}
 	}

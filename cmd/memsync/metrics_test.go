@@ -39,7 +39,7 @@ func TestReadyzFollowsTheSupervisedWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	w, err := worker.New(store, js)
+	w, err := worker.New(store, js, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,3 +106,14 @@ func TestNoContextInStructs(t *testing.T) {
 		t.Errorf("context stored in a struct:\n%s", s)
 	}
 }
+
+// One way to configure a component: a pointer to an options struct (nil:
+// the defaults), filled by its EnsureDefaults where it has defaults, as
+// pebble does. Functional options (a `type Option func`, or a constructor
+// taking `...Option`) are not used.
+func TestOneOptionsConvention(t *testing.T) {
+	out, _ := exec.Command("sh", "-c", `cd ../.. && grep -rnE '^type \w*Option func|\.\.\.\w*Option\)' --include=*.go . | grep -v _test.go | grep -v 'jetstream\.\|nats\.\|pebble\.\|mcp\.'`).Output()
+	if s := strings.TrimSpace(string(out)); s != "" {
+		t.Errorf("functional options (configure with *Options instead):\n%s", s)
+	}
+}

@@ -23,7 +23,9 @@ type Options struct {
 	SessionTimeout time.Duration
 }
 
-func (o *Options) withDefaults() Options {
+// EnsureDefaults returns a copy of o (nil: the zero Options) with every
+// unset field given its default; o itself is not changed.
+func (o *Options) EnsureDefaults() *Options {
 	var out Options
 	if o != nil {
 		out = *o
@@ -40,5 +42,5 @@ func (o *Options) withDefaults() Options {
 	if out.SessionTimeout <= 0 {
 		out.SessionTimeout = DefaultSessionTimeout
 	}
-	return out
+	return &out
 }

@@ -20,7 +20,7 @@ var readOnly = &mcp.ToolAnnotations{ReadOnlyHint: true, IdempotentHint: true, Op
 // Server.Run (see RunStdio) or mcp.NewStreamableHTTPHandler (see
 // HTTPHandler); one server may serve any number of sessions.
 func New(svc query.Service, opts *Options) *mcp.Server {
-	o := opts.withDefaults()
+	o := *opts.EnsureDefaults()
 	s := mcp.NewServer(&mcp.Implementation{Name: o.Name, Version: o.Version}, &mcp.ServerOptions{
 		Instructions: instructions,
 		Logger:       o.Logger,

@@ -26,7 +26,7 @@ func RunStdio(ctx context.Context, svc query.Service, opts *Options) error {
 // rebinding protection stays on: a request that reaches a loopback address
 // with a non-loopback Host header is refused (403).
 func HTTPHandler(svc query.Service, opts *Options) http.Handler {
-	o := opts.withDefaults()
+	o := *opts.EnsureDefaults()
 	s := New(svc, &o)
 	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, &mcp.StreamableHTTPOptions{
 		Logger:         o.Logger,

@@ -8,9 +8,6 @@ import (
 	"github.com/memsync/memsync/protocol"
 )
 
-// Option changes a Responder.
-type Option func(*Responder)
-
 // PollSubject is where a component that may not trigger (a stale worker)
 // asks the changefeed for a poll: <trigger subject>.poll, sync.trigger.poll
 // by default. Only incremental requests are accepted there, so the
@@ -22,10 +19,6 @@ func PollSubject(trigger string) string {
 	}
 	return trigger + ".poll"
 }
-
-// AcceptPolls makes the responder also answer on PollSubject (the
-// changefeed's responder).
-func AcceptPolls() Option { return func(r *Responder) { r.polls = true } }
 
 // subscribe subscribes ch to the trigger subject and, when the responder
 // accepts polls, to the poll subject; stop unsubscribes both.

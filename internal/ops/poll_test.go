@@ -35,8 +35,8 @@ func TestPollSubjectAcceptsOnlyIncremental(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
 	for _, r := range []*Responder{
-		NewResponder(nc, "", "changefeed", h, slog.New(slog.DiscardHandler), AcceptPolls()),
-		NewResponder(nc, "", "w1", h, slog.New(slog.DiscardHandler)),
+		NewResponder(nc, h, &ResponderOptions{Name: "changefeed", AcceptPolls: true, Logger: slog.New(slog.DiscardHandler)}),
+		NewResponder(nc, h, &ResponderOptions{Name: "w1", Logger: slog.New(slog.DiscardHandler)}),
 	} {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = r.Run(ctx) }()
@@ -84,7 +84,7 @@ func TestResponderWithoutPollsDoesNotListen(t *testing.T) {
 	h := func(context.Context, protocol.TriggerMode) (any, bool, error) { return nil, true, nil }
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
-	r := NewResponder(nc, "", "w1", h, slog.New(slog.DiscardHandler))
+	r := NewResponder(nc, h, &ResponderOptions{Name: "w1", Logger: slog.New(slog.DiscardHandler)})
 	go func() { defer close(done); _ = r.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	waitListening(t, nc, protocol.DefaultTriggerSubject)

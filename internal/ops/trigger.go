@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -28,16 +29,36 @@ type Responder struct {
 	Runs atomic.Int64
 }
 
-// NewResponder builds a responder; Run subscribes.
-func NewResponder(nc *nats.Conn, subject, name string, h Handler, log *slog.Logger, opts ...Option) *Responder {
-	if subject == "" {
-		subject = protocol.DefaultTriggerSubject
+// ResponderOptions configure a Responder; nil or the zero value is usable.
+type ResponderOptions struct {
+	// Subject is the trigger subject (default sync.trigger).
+	Subject string
+	// Name is the component name matched against a request's "target".
+	Name string
+	// AcceptPolls makes the responder also answer incremental polls on
+	// PollSubject (the changefeed's responder).
+	AcceptPolls bool
+	Logger      *slog.Logger
+}
+
+// EnsureDefaults returns a copy of o (nil: the zero options) with every
+// unset field given its default; o itself is not changed.
+func (o *ResponderOptions) EnsureDefaults() *ResponderOptions {
+	var c ResponderOptions
+	if o != nil {
+		c = *o
 	}
-	r := &Responder{nc: nc, subject: subject, name: name, handle: h, log: log}
-	for _, o := range opts {
-		o(r)
+	c.Subject = cmp.Or(c.Subject, protocol.DefaultTriggerSubject)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
 	}
-	return r
+	return &c
+}
+
+// NewResponder builds a responder that runs h; Run subscribes.
+func NewResponder(nc *nats.Conn, h Handler, opts *ResponderOptions) *Responder {
+	o := opts.EnsureDefaults()
+	return &Responder{nc: nc, subject: o.Subject, name: o.Name, handle: h, log: o.Logger, polls: o.AcceptPolls}
 }
 
 // Run serves triggers (and, with AcceptPolls, polls) until ctx is done.

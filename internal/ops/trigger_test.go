@@ -35,7 +35,7 @@ func TestResponderCoalescesAndReplies(t *testing.T) {
 		}
 		return map[string]string{"mode": string(mode)}, mode != protocol.TriggerRebuild, nil
 	}
-	r := NewResponder(nc, "", "w1", h, slog.New(slog.DiscardHandler))
+	r := NewResponder(nc, h, &ResponderOptions{Name: "w1", Logger: slog.New(slog.DiscardHandler)})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()

@@ -136,7 +136,7 @@ func catchUpStaging(ctx context.Context, cfg Config, store *cachestore.Store) (i
 	wo := cfg.Worker
 	wo.Name = rebuildName(wo.Name)
 	wo.Progress = cfg.Progress
-	w, err := worker.New(store, cfg.JS, worker.WithOptions(wo))
+	w, err := worker.New(store, cfg.JS, &wo)
 	if err != nil {
 		return 0, err
 	}

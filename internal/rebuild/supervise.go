@@ -72,7 +72,7 @@ func Supervise(ctx context.Context, cfg Config, started func(*cachestore.Store, 
 	g, gctx := errgroup.WithContext(ctx)
 	if cfg.JS != nil && cfg.TriggerSubject != "-" {
 		name := cmp.Or(cfg.Worker.Name, "default")
-		r := ops.NewResponder(cfg.JS.Conn(), cfg.TriggerSubject, name, s.trigger, cfg.log())
+		r := ops.NewResponder(cfg.JS.Conn(), s.trigger, &ops.ResponderOptions{Subject: cfg.TriggerSubject, Name: name, Logger: cfg.log()})
 		g.Go(func() error { return r.Run(gctx) })
 		svc, err := s.addService()
 		if err != nil {
@@ -118,7 +118,7 @@ func (s *supervisor) runOnce(ctx context.Context) error {
 	}
 	store := cache.Store
 	defer cache.Close() // the store and its index follower
-	w, err := worker.New(store, s.cfg.JS, worker.WithOptions(s.cfg.Worker))
+	w, err := worker.New(store, s.cfg.JS, &s.cfg.Worker)
 	if err != nil {
 		return err
 	}

@@ -15,5 +15,5 @@ type Index struct {
 
 // New returns an empty index; nil opts means DefaultOptions.
 func New(opts *Options) *Index {
-	return &Index{opts: opts.withDefaults(), skipped: map[Ref]struct{}{}}
+	return &Index{opts: *opts.EnsureDefaults(), skipped: map[Ref]struct{}{}}
 }

@@ -31,11 +31,12 @@ func DefaultOptions() Options {
 	}
 }
 
-// withDefaults fills the zero (or negative) fields of o.
-func (o *Options) withDefaults() Options {
+// EnsureDefaults returns a copy of o (nil: DefaultOptions) with its zero
+// (or negative) fields given their defaults; o itself is not changed.
+func (o *Options) EnsureDefaults() *Options {
 	d := DefaultOptions()
 	if o == nil {
-		return d
+		return &d
 	}
 	out := *o
 	if out.K1 <= 0 {
@@ -53,5 +54,5 @@ func (o *Options) withDefaults() Options {
 	if out.Weights == (Weights{}) {
 		out.Weights = d.Weights
 	}
-	return out
+	return &out
 }

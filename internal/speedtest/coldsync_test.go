@@ -32,7 +32,7 @@ type pipeline struct {
 type tuning struct{ poll, fetchWait time.Duration }
 
 func newPipeline(db *turso.DB, js jetstream.JetStream, cacheDir string, o *cachestore.Options, t tuning) (*pipeline, error) {
-	cf, err := changefeed.New(db, js, changefeed.WithOptions(changefeed.Options{PollInterval: t.poll, Logger: quiet()}))
+	cf, err := changefeed.New(db, js, &changefeed.Options{PollInterval: t.poll, Logger: quiet()})
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func newPipeline(db *turso.DB, js jetstream.JetStream, cacheDir string, o *cache
 	if err != nil {
 		return nil, err
 	}
-	w, err := worker.New(store, js, worker.WithOptions(worker.Options{Name: "speedtest", FetchWait: t.fetchWait, Logger: quiet()}))
+	w, err := worker.New(store, js, &worker.Options{Name: "speedtest", FetchWait: t.fetchWait, Logger: quiet()})
 	if err != nil {
 		store.Close()
 		return nil, err
