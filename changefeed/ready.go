@@ -2,6 +2,7 @@ package changefeed
 
 import (
 	"context"
+	"time"
 )
 
 // ensureReady installs memsync's objects in the database, ensures the
@@ -25,7 +26,16 @@ func (c *Changefeed) ensureReady(ctx context.Context) error {
 	return nil
 }
 
+// captureReporter is a database that reports the progress of a capture
+// (*turso.DB does).
+type captureReporter interface {
+	SetCaptureProgress(fn func(captured int64))
+}
+
 func (c *Changefeed) install(ctx context.Context) error {
+	if r, ok := c.db.(captureReporter); ok {
+		r.SetCaptureProgress(c.captureProgress())
+	}
 	info, err := c.db.Install(ctx)
 	if err != nil {
 		return err
@@ -100,4 +110,24 @@ func (c *Changefeed) catchUpLostStream(ctx context.Context, cur cursor) (cursor,
 		"stream_cursor", cur.Cursor, "oldest_change", oldest, "rows", rows)
 	cur.Cursor, cur.Epoch = before, newEpoch()
 	return cur, nil
+}
+
+// captureProgressEvery is how often a long capture logs its progress.
+const captureProgressEvery = 5 * time.Second
+
+// captureProgress logs a capture's progress at most every
+// captureProgressEvery, so that a bootstrap of a large database is not
+// silent for minutes before the first publish.
+func (c *Changefeed) captureProgress() func(int64) {
+	start := c.now()
+	last := start
+	return func(rows int64) {
+		now := c.now()
+		if now.Sub(last) < captureProgressEvery {
+			return
+		}
+		last = now
+		c.log.Info("capturing the existing rows into the change log", "rows", rows,
+			"per_second", int64(float64(rows)/now.Sub(start).Seconds()))
+	}
 }

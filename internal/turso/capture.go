@@ -43,7 +43,13 @@ const maxCapturePause = 250 * time.Millisecond
 type captureConfig struct {
 	rows       int
 	afterChunk func() error // runs after each committed chunk but the last
+	progress   func(rows int64)
 }
+
+// SetCaptureProgress makes every later capture call fn after each
+// committed chunk with the rows it has captured so far (a 1M-row bootstrap
+// takes minutes: the changefeed logs its progress). Set it before Install.
+func (d *DB) SetCaptureProgress(fn func(captured int64)) { d.capture.progress = fn }
 
 func (d *DB) chunkRows() int {
 	if d.capture.rows > 0 {
@@ -69,6 +75,9 @@ func (d *DB) runCapture(ctx context.Context) (CaptureStats, error) {
 			return stats, err
 		}
 		stats.add(rows, held)
+		if p := d.capture.progress; p != nil {
+			p(stats.Rows)
+		}
 		if done {
 			return stats, nil
 		}
