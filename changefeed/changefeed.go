@@ -10,12 +10,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/memsync/memsync/internal/outage"
-	"github.com/memsync/memsync/internal/turso"
 )
 
 // Changefeed publishes the Turso change log to the compacted stream.
 type Changefeed struct {
-	db      *turso.DB
+	db      Source
 	js      jetstream.JetStream
 	opts    Options
 	log     *slog.Logger
@@ -48,8 +47,8 @@ type Changefeed struct {
 
 // New validates options (nil: the defaults) and builds a Changefeed;
 // nothing runs until Run.
-func New(db *turso.DB, js jetstream.JetStream, opts *Options) (*Changefeed, error) {
-	o := *opts.ensureDefaults(db == nil || isLocalURL(db.URL()))
+func New(db Source, js jetstream.JetStream, opts *Options) (*Changefeed, error) {
+	o := *opts.ensureDefaults(localSource(db))
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}

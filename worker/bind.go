@@ -130,10 +130,10 @@ func (w *Worker) consumerConfig(name string, pos uint64) jetstream.ConsumerConfi
 // (a reconnect) is not checked again.
 func (w *Worker) checkTombstones(info *jetstream.StreamInfo, st cachestore.State) error {
 	ttl, err := time.ParseDuration(info.Config.Metadata[protocol.MetaTombstoneTTL])
-	if err != nil || ttl <= 0 || st.LastSyncMs == 0 || time.Since(w.lastContact) < ttl {
+	if err != nil || ttl <= 0 || st.LastSyncMs == 0 || w.now().Sub(w.lastContact) < ttl {
 		return nil
 	}
-	offline := time.Since(time.UnixMilli(st.LastSyncMs))
+	offline := w.now().Sub(time.UnixMilli(st.LastSyncMs))
 	if offline <= ttl {
 		return nil
 	}

@@ -1,7 +1,8 @@
 // Package worker is the JetStream -> Pebble applier of one cache.
 //
-// Lifecycle: New(store, js, opts...) builds a Worker around an open
-// cachestore.Store; Run(ctx) binds (or re-creates) the worker's durable pull
+// Lifecycle: New(cache, js, *Options) builds a Worker around an open cache
+// (a *cachestore.Store; the worker asks of it only the Cache interface,
+// deps.go); Run(ctx) binds (or re-creates) the worker's durable pull
 // consumer at the cache's own position, then fetches batches, applies each
 // in one synced Pebble batch together with the stream position, and only
 // then acknowledges it, until ctx is done. CatchUp(ctx) consumes until the
@@ -41,6 +42,11 @@
 //   - 4 idempotent apply: duplicates and redeliveries go through the
 //     version check in cachestore and are counted as skipped.
 //   - 7 reads never block on the network: readers use the Store directly.
+//
+// Time: staleness, lag, the tombstone-retention check on bind and the
+// outage tracker read the worker's clock (time.Now; the package's tests
+// inject a fake one); batch durations reported to OnBatch are measured on
+// the real clock.
 //
 // worker never imports changefeed; the stream's shape is known only through
 // protocol and the stream itself.

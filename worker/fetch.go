@@ -97,7 +97,7 @@ func (w *Worker) fetched(ctx context.Context, msgs []jetstream.Msg, err error) (
 	if err != nil {
 		return nil, err
 	}
-	w.lastContact = time.Now()
+	w.lastContact = w.now()
 	return msgs, ctx.Err()
 }
 

@@ -88,7 +88,7 @@ func TestFetchAppliesWhatArrived(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			fc := tc.c
-			w := &Worker{cons: &fc, log: slog.New(slog.DiscardHandler),
+			w := &Worker{cons: &fc, log: slog.New(slog.DiscardHandler), now: time.Now,
 				opts: Options{BatchSize: tc.batchSize, FetchWait: 200 * time.Millisecond}}
 			msgs, err := w.fetch(t.Context(), false)
 			if (err != nil) != tc.wantErr {

@@ -51,7 +51,7 @@ func (w *Worker) onHeartbeat(m *nats.Msg) {
 		return
 	}
 	w.health.foreign = ""
-	w.health.lastBeat, w.health.head = time.Now(), hb.Head
+	w.health.lastBeat, w.health.head = w.now(), hb.Head
 }
 
 // evaluate recomputes staleness, logs state changes (not every check) and

@@ -15,7 +15,7 @@ import (
 
 // Worker applies the stream to one cache.
 type Worker struct {
-	store  *cachestore.Store
+	store  Cache
 	js     jetstream.JetStream
 	opts   Options
 	log    *slog.Logger
@@ -26,25 +26,35 @@ type Worker struct {
 	// lastContact is when a fetch last succeeded (zero before the first).
 	lastContact time.Time
 	health      health
+	// now is the clock of the staleness, lag and tombstone-expiry
+	// decisions and of the outage tracker (time.Now; tests inject a fake
+	// clock). Batch durations (metrics) are measured on the real clock.
+	now func() time.Time
 }
 
 // New builds a Worker (opts nil: the defaults); nothing runs until Run or
 // CatchUp.
-func New(store *cachestore.Store, js jetstream.JetStream, opts *Options) (*Worker, error) {
+func New(store Cache, js jetstream.JetStream, opts *Options) (*Worker, error) {
 	o := *opts.EnsureDefaults()
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	return &Worker{store: store, js: js, opts: o, log: o.Logger.With("component", "worker", "worker", o.Name)}, nil
+	w := &Worker{store: store, js: js, opts: o, log: o.Logger.With("component", "worker", "worker", o.Name), now: time.Now}
+	w.outage.Now = func() time.Time { return w.now() }
+	return w, nil
 }
 
-// Store is the worker's cache (reads never wait on the network).
-func (w *Worker) Store() *cachestore.Store { return w.store }
+// Store is the worker's cache (reads never wait on the network): the
+// *cachestore.Store New was given, nil when it was given another Cache.
+func (w *Worker) Store() *cachestore.Store {
+	s, _ := w.store.(*cachestore.Store)
+	return s
+}
 
 // Run consumes until ctx is done. NATS outages are retried with backoff;
 // errors that only a rebuild repairs (see NeedsRebuild) are returned.
 func (w *Worker) Run(ctx context.Context) error {
-	w.health.started = time.Now()
+	w.health.started = w.now()
 	sub, err := w.js.Conn().Subscribe(protocol.HeartbeatSubject(w.opts.DBName), w.onHeartbeat)
 	if err == nil {
 		defer sub.Unsubscribe()
@@ -56,7 +66,7 @@ func (w *Worker) loop(ctx context.Context) error {
 	bo := outage.NewBackoff()
 	for ctx.Err() == nil {
 		err := w.step(ctx)
-		w.evaluate(time.Now())
+		w.evaluate(w.now())
 		if ctx.Err() != nil {
 			break
 		}

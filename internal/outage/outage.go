@@ -10,6 +10,9 @@ import (
 
 // Tracker records a failure streak. The zero value is ready to use.
 type Tracker struct {
+	// Now is the clock of the streak's start and length (nil: time.Now);
+	// set it before the first Fail.
+	Now     func() time.Time
 	mu      sync.Mutex
 	since   time.Time
 	lastErr string
@@ -23,7 +26,7 @@ func (o *Tracker) Fail(log *slog.Logger, msg string, err error) {
 	o.fails++
 	o.lastErr = err.Error()
 	if o.since.IsZero() {
-		o.since = time.Now()
+		o.since = o.now()
 		log.Warn(msg, "error", err)
 	}
 }
@@ -35,8 +38,15 @@ func (o *Tracker) Recover(log *slog.Logger, msg string) {
 	if o.since.IsZero() {
 		return
 	}
-	log.Info(msg, "after", time.Since(o.since).Round(time.Millisecond), "retries", o.fails)
+	log.Info(msg, "after", o.now().Sub(o.since).Round(time.Millisecond), "retries", o.fails)
 	o.since, o.fails = time.Time{}, 0
+}
+
+func (o *Tracker) now() time.Time {
+	if o.Now == nil {
+		return time.Now()
+	}
+	return o.Now()
 }
 
 // State reports when the current streak began (zero when healthy) and the last error.

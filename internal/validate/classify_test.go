@@ -15,6 +15,10 @@ func TestClassify(t *testing.T) {
 	pruned.covered = false
 	unbounded := base
 	unbounded.window, unbounded.shift = 0, 0
+	quiet := base // no episode changed since the applied checkpoint
+	quiet.shift = 0
+	crowded := base // more episodes changed since than the window holds
+	crowded.window, crowded.shift = 3, 5
 	ep := func(d diff) *diff { d.entity = protocol.EntityEpisode; return &d }
 	emb := func(d diff, owner *diff) *diff { d.entity = protocol.EntityEmbedding; d.owner = owner; return &d }
 	pat := func(d diff) *diff { d.entity = protocol.EntityPattern; return &d }
@@ -53,6 +57,11 @@ func TestClassify(t *testing.T) {
 		{"embedding cached, itself deleted (unapplied)", base, emb(diff{have: true, gone: true, version: 105}, &diff{entity: protocol.EntityEpisode, rankC: 2}), stale},
 		{"embedding of a pattern missing", base, emb(diff{want: true, version: 30}, &diff{entity: protocol.EntityPattern, version: 10}), diverged},
 		{"embedding with unknown owner", base, emb(diff{have: true, version: 30}, nil), diverged},
+		{"cached at the edge, no episode changed since", quiet, ep(diff{have: true, version: 50, rankC: 10}), diverged},
+		{"in neither window, more changed than the window holds", crowded, ep(diff{have: true, version: 50}), diverged},
+		{"embedding missing, owner in both windows, owner's history pruned", pruned, emb(diff{want: true, version: 30}, &diff{entity: protocol.EntityEpisode, rankT: 2, rankC: 2}), stale},
+		{"embedding missing, owner entering while pruning hides the shift", pruned, emb(diff{want: true, version: 30}, &diff{entity: protocol.EntityEpisode, version: 20, rankT: 2}), stale},
+		{"embedding missing, owner in neither window, log pruned", pruned, emb(diff{want: true, version: 30}, &diff{entity: protocol.EntityEpisode, version: 20}), diverged},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
