@@ -84,6 +84,10 @@ func EntityFilter(db string, e Entity) string {
 	return SubjectRoot + "." + db + "." + string(e) + ".>"
 }
 
+// DBFilter is memsync.<db>.> (every entity and the checkpoint of one
+// database; heartbeats are not stored).
+func DBFilter(db string) string { return SubjectRoot + "." + db + ".>" }
+
 // CheckpointSubject is memsync.<db>._checkpoint.
 func CheckpointSubject(db string) string { return SubjectRoot + "." + db + "." + CheckpointToken }
 

@@ -14,8 +14,8 @@ import (
 )
 
 // fetchAndApply fetches one batch, applies it durably, then acknowledges it.
-func (w *Worker) fetchAndApply(ctx context.Context, noWait bool) (int, error) {
-	msgs, err := w.fetch(ctx, noWait)
+func (w *Worker) fetchAndApply(ctx context.Context, wait time.Duration) (int, error) {
+	msgs, err := w.fetch(ctx, wait)
 	if err != nil || len(msgs) == 0 {
 		return 0, err
 	}
@@ -46,20 +46,23 @@ func (w *Worker) fetchAndApply(ctx context.Context, noWait bool) (int, error) {
 	return len(msgs), nil
 }
 
-// fetch returns the next messages. noWait (catching up): what is there
-// now, up to BatchSize. Otherwise it waits up to FetchWait (or ctx) for
+// noWait makes a fetch take what is there now (catching up).
+const noWait time.Duration = 0
+
+// fetch returns the next messages. wait noWait (catching up): what is
+// there now, up to BatchSize. Otherwise it waits up to wait (or ctx) for
 // the first message and returns it with whatever else has arrived by then.
 //
 // INVARIANT (applies what arrived): a fetch never waits for a batch to
 // fill: a pull request of a single message waits and ends as soon as that
 // message is delivered, a second one without waiting takes what else is
 // there, up to BatchSize.
-func (w *Worker) fetch(ctx context.Context, noWait bool) ([]jetstream.Msg, error) {
-	if noWait {
+func (w *Worker) fetch(ctx context.Context, wait time.Duration) ([]jetstream.Msg, error) {
+	if wait == noWait {
 		msgs, _, err := drain(w.cons.FetchNoWait(w.opts.BatchSize))
 		return w.fetched(ctx, msgs, err)
 	}
-	fctx, cancel := context.WithTimeout(ctx, fetchDeadline(w.opts.FetchWait))
+	fctx, cancel := context.WithTimeout(ctx, fetchDeadline(wait))
 	msgs, cut, err := drain(w.cons.Fetch(1, jetstream.FetchContext(fctx)))
 	cancel()
 	if cut {

@@ -90,7 +90,7 @@ func TestFetchAppliesWhatArrived(t *testing.T) {
 			fc := tc.c
 			w := &Worker{cons: &fc, log: slog.New(slog.DiscardHandler), now: time.Now,
 				opts: Options{BatchSize: tc.batchSize, FetchWait: 200 * time.Millisecond}}
-			msgs, err := w.fetch(t.Context(), false)
+			msgs, err := w.fetch(t.Context(), w.opts.FetchWait)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("error %v, want error %v", err, tc.wantErr)
 			}

@@ -30,6 +30,9 @@ type Worker struct {
 	// decisions and of the outage tracker (time.Now; tests inject a fake
 	// clock). Batch durations (metrics) are measured on the real clock.
 	now func() time.Time
+	// wrapConsumer, set by tests, wraps the bound consumer to inject a
+	// server behaviour a small stream does not show (catchup_test.go).
+	wrapConsumer func(jetstream.Consumer) jetstream.Consumer
 }
 
 // New builds a Worker (opts nil: the defaults); nothing runs until Run or
@@ -104,7 +107,7 @@ func (w *Worker) step(ctx context.Context) error {
 			return err
 		}
 	}
-	n, err := w.fetchAndApply(ctx, false)
+	n, err := w.fetchAndApply(ctx, w.opts.FetchWait)
 	if err == nil && n == 0 {
 		w.markCaughtUp() // an empty fetch: the startup catch-up is done (readiness)
 	}
@@ -132,8 +135,9 @@ func (w *Worker) catchUp(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	total, pending := 0, w.pending(ctx)
+	wait := noWait
 	for {
-		n, err := w.fetchAndApply(ctx, true)
+		n, err := w.fetchAndApply(ctx, wait)
 		total += n
 		if w.opts.Progress != nil && n > 0 {
 			w.opts.Progress(total, pending)
@@ -142,14 +146,24 @@ func (w *Worker) catchUp(ctx context.Context) (int, error) {
 			return total, err
 		}
 		if n > 0 {
+			wait = noWait
 			continue
 		}
 		done, err := w.drained(ctx)
 		if done || err != nil {
 			return total, err
 		}
+		// INVARIANT (catch-up progresses): an empty no-wait fetch while
+		// messages are pending is the server still loading them (a large
+		// stream on disk answers a no-wait request before it found the
+		// next message); the next fetch waits for the first of them.
+		wait = catchUpWait
 	}
 }
+
+// catchUpWait is the longest wait of a catch-up fetch after a no-wait
+// fetch came back empty with messages pending.
+const catchUpWait = 5 * time.Second
 
 func (w *Worker) pending(ctx context.Context) int {
 	info, err := w.cons.Info(ctx)
