@@ -53,7 +53,7 @@ func New(db Source, js jetstream.JetStream, opts *Options) (*Changefeed, error) 
 		return nil, err
 	}
 	c := &Changefeed{db: db, js: js, opts: o, log: o.Logger.With("component", "changefeed"), poke: make(chan struct{}, 1),
-		now: time.Now, wait: sleep, sched: pollSchedule{min: o.PollMin, max: o.PollInterval}}
+		now: time.Now, wait: outage.SleepOrPoke, sched: pollSchedule{min: o.PollMin, max: o.PollInterval}}
 	c.gaps = newGapDetector(o.GapGrace, c.log)
 	c.prune = &pruner{delay: o.PruneDelay}
 	c.full = &recaptureLimit{every: o.FullRecaptureEvery}
@@ -122,19 +122,6 @@ func (c *Changefeed) Run(ctx context.Context) error {
 
 func isFatal(err error) bool {
 	return errors.Is(err, ErrOptions)
-}
-
-// sleep waits d, a poke, or ctx; it reports false when ctx is done.
-func sleep(ctx context.Context, d time.Duration, poke <-chan struct{}) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-	case <-poke:
-	}
-	return true
 }
 
 // Cursor is the published cursor.
