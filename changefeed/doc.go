@@ -1,6 +1,6 @@
 // Package changefeed is the Turso -> JetStream publisher.
 //
-// Lifecycle: New(db, js, opts...) validates options; Run(ctx) installs
+// Lifecycle: New(db Source, js, *Options) validates options; Run(ctx) installs
 // memsync's objects in the database (idempotent, with a bootstrap of existing
 // rows), makes sure the compacted stream exists, recovers its cursor from the
 // last checkpoint message in the stream, and then polls the change log until

@@ -126,34 +126,5 @@ func (e *env) streamLastSeq() uint64 {
 // Turso has its latest version as the retained message on its subject.
 func (e *env) checkStreamMatchesTurso() {
 	e.t.Helper()
-	ctx := e.t.Context()
-	s, err := e.js.Stream(ctx, "MEMSYNC")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	rows, err := e.db.SQL().QueryContext(ctx, `SELECT CAST(entity AS BLOB), CAST(entity_id AS BLOB), MAX(change_id) FROM memsync_changelog GROUP BY entity, entity_id`)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		var ent, id []byte
-		var v uint64
-		if err := rows.Scan(&ent, &id, &v); err != nil {
-			e.t.Fatal(err)
-		}
-		subj, _ := protocol.EntitySubject("default", protocol.Entity(ent), string(id))
-		m, err := s.GetLastMsgForSubject(ctx, subj)
-		if err != nil {
-			e.t.Fatalf("hole: %s %s v%d has no message: %v", ent, id, v, err)
-		}
-		if got := m.Header.Get(protocol.HeaderVersion); got != strconv.FormatUint(v, 10) {
-			e.t.Fatalf("stale latest: %s carries v%s, Turso's newest change is v%d", subj, got, v)
-		}
-		n++
-	}
-	if n == 0 {
-		e.t.Fatal("checkStreamMatchesTurso checked nothing")
-	}
+	mustDo(e.t, e.streamMatchesTurso())
 }

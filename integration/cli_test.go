@@ -205,10 +205,7 @@ func TestCLIRunFollowsChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := testenv.OpenTurso(t, filepath.Join(dir, "memory.db"))
-	w := newWriter(t, db, 77, 384)
-	for range 10 {
-		w.episode()
-	}
+	newWriter(t, db, 77, 384).episodes(10)
 	waitConsumerDone(t, js, db)
 	if err := run.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

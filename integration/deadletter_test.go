@@ -48,8 +48,7 @@ func TestDeadLetters(t *testing.T) {
 	mustDo(t, err)
 	after := w.episode()
 	e.publishAll(cf)
-	c := e.openCache("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})
-	e.catchUp(c)
+	c := e.caughtUp("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})
 	for _, id := range []string{good.ID, after.ID, "ep-odd-json"} {
 		if ok, _ := c.store.IsCached(protocol.EntityEpisode, id); !ok {
 			t.Fatalf("%s blocked by dead letters", id)
@@ -93,8 +92,7 @@ func TestDeadLetters(t *testing.T) {
 		t.Fatalf("retried dead letter still listed:\n%s", l.stdout)
 	}
 	e.publishAll(cf)
-	c2 := e.openCache(c.dir, cachestore.Options{MaxEpisodes: 0}, worker.Options{})
-	e.catchUp(c2)
+	c2 := e.caughtUp(c.dir, cachestore.Options{MaxEpisodes: 0}, worker.Options{})
 	if ok, _ := c2.store.IsCached(protocol.EntityEpisode, "ep-huge"); !ok {
 		t.Fatal("retried row not synced")
 	}
@@ -127,8 +125,7 @@ func TestNullIDIsParkedNotFatal(t *testing.T) {
 	if cf.Stats().DeadLetters != 1 {
 		t.Fatalf("NULL id not parked: %+v", cf.Stats())
 	}
-	c := e.openCache("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})
-	e.catchUp(c)
+	c := e.caughtUp("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})
 	if ok, _ := c.store.IsCached(protocol.EntityEpisode, good.ID); !ok {
 		t.Fatal("a later change was blocked by the NULL-id row")
 	}

@@ -27,13 +27,10 @@ func TestGrowth9KeepAsideBudget(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
-			w := newWriter(t, e.db, 92, 8)
+			e, w := newEnvWriter(t, 92, 8)
 			cf := e.changefeed(changefeed.Options{})
 			opts := cachestore.Options{MaxEpisodes: 5}
-			for range 10 {
-				w.episode()
-			}
+			w.episodes(10)
 			e.publishAll(cf)
 			dir := e.builtCache(opts)
 			var last rebuild.Result
@@ -50,8 +47,7 @@ func TestGrowth9KeepAsideBudget(t *testing.T) {
 			if len(aside) != tc.kept || (last.Aside != "") != tc.lastKept || (tc.lastKept && !slices.Contains(aside, last.Aside)) {
 				t.Fatalf("kept %v (last rebuild reported %q), want %d kept, last kept %v", aside, last.Aside, tc.kept, tc.lastKept)
 			}
-			c := e.openCache(dir, opts, worker.Options{})
-			e.catchUp(c)
+			c := e.caughtUp(dir, opts, worker.Options{})
 			e.mustConsistent(c)
 			c.close(t)
 		})

@@ -35,12 +35,9 @@ func TestGrowth9RebuildConsumersAreDeleted(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
-			w := newWriter(t, e.db, 91, 8)
-			for range 40 {
-				w.episode()
-			}
-			e.publishAll(e.changefeed(changefeed.Options{}))
+			e, w := newEnvWriter(t, 91, 8)
+			w.episodes(40)
+			e.publishNew(changefeed.Options{})
 			opts := cachestore.Options{MaxEpisodes: 5}
 			dir := e.builtCache(opts)
 			if tc.leftover {
@@ -61,8 +58,7 @@ func TestGrowth9RebuildConsumersAreDeleted(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.noRebuildConsumer("after the rebuild")
-			c := e.openCache(dir, opts, cfg.Worker)
-			e.catchUp(c)
+			c := e.caughtUp(dir, opts, cfg.Worker)
 			e.mustConsistent(c)
 			c.close(t)
 		})

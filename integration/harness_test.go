@@ -128,13 +128,21 @@ func (e *env) mustConsistent(c *cache) *validate.Report {
 }
 
 // runBoth runs a changefeed and a worker in the background until stop.
-func (e *env) runBoth(cf *changefeed.Changefeed, c *cache) (stop func()) {
+func (e *env) runBoth(cf *changefeed.Changefeed, c *cache) (stop func() error) {
+	return inBackground(cf.Run, c.w.Run)
+}
+
+// inBackground runs each of runs in a goroutine of its own, all with one
+// context, until stop cancels it; stop waits for every run to return and
+// returns their errors.
+func inBackground(runs ...func(context.Context) error) (stop func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
+	errs := make([]error, len(runs))
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = cf.Run(ctx) }()
-	go func() { defer wg.Done(); _ = c.w.Run(ctx) }()
-	return func() { cancel(); wg.Wait() }
+	for i, run := range runs {
+		wg.Go(func() { errs[i] = run(ctx) })
+	}
+	return func() error { cancel(); wg.Wait(); return errors.Join(errs...) }
 }
 
 // eventually polls cond until it holds or the deadline passes.

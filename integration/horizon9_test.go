@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/memsync/memsync/cachestore"
@@ -17,18 +16,11 @@ import (
 // back with its embedding (by the list its message carries). Validation
 // against Turso is consistent at every stage.
 func TestForgottenEpisodesComeBack(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 96, 4)
-	var eps []string
-	for range 200 {
-		eps = append(eps, w.episode().ID)
-	}
-	slices.Reverse(eps) // most recent first
-	cf := e.changefeed(changefeed.Options{})
-	e.publishAll(cf)
+	e, w := newEnvWriter(t, 96, 4)
+	eps := recentFirst(w.episodes(200))
+	cf := e.publishNew(changefeed.Options{})
 	opts := cachestore.Options{MaxEpisodes: 10, Reserve: 10}
-	c := e.openCache("", opts, worker.Options{})
-	e.catchUp(c)
+	c := e.caughtUp("", opts, worker.Options{})
 	e.publishAll(cf) // an idle checkpoint: a batch at the floor forgets the rest
 	e.catchUp(c)
 	if known := c.store.State().Known; known > 20 {

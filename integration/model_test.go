@@ -1,14 +1,12 @@
 package integration
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,7 +48,7 @@ type modelRun struct {
 	embs   map[string]string // embedding -> owner episode
 	opts   cachestore.Options
 	c      *cache
-	stop   func()
+	stop   func() error
 	events []string
 }
 
@@ -59,12 +57,8 @@ func runIntegrationModel(t *testing.T, s uint64) {
 	m := &modelRun{t: t, e: e, r: rand.New(rand.NewPCG(s, s^7)), w: newWriter(t, e.db, s, 4),
 		eps: map[string]seed.Episode{}, embs: map[string]string{}}
 	m.opts = cachestore.Options{MaxEpisodes: 3 + m.r.IntN(8)}
-	cf := e.changefeed(changefeed.Options{PollInterval: 5 * time.Millisecond, BatchSize: 1 + m.r.IntN(40)})
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = cf.Run(ctx) }()
-	defer func() { cancel(); wg.Wait() }()
+	stopCF := inBackground(e.changefeed(changefeed.Options{PollInterval: 5 * time.Millisecond, BatchSize: 1 + m.r.IntN(40)}).Run)
+	defer stopCF()
 	m.startWorker(filepath.Join(t.TempDir(), "cache"))
 	for step := range *modelSteps {
 		m.step(step)
@@ -78,10 +72,7 @@ func runIntegrationModel(t *testing.T, s uint64) {
 
 func (m *modelRun) startWorker(dir string) {
 	m.c = m.e.openCache(dir, m.opts, worker.Options{FetchWait: 10 * time.Millisecond, BatchSize: 1 + m.r.IntN(64)})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = m.c.w.Run(ctx) }()
-	m.stop = func() { cancel(); <-done }
+	m.stop = inBackground(m.c.w.Run)
 }
 
 func (m *modelRun) step(i int) {

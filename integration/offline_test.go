@@ -15,21 +15,15 @@ import (
 // stale with the lag in versions; with Turso unreachable too, status still
 // answers from the cache and names the problem.
 func TestCacheServesReadsWhileNATSDown(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 51, 4)
-	var last string
-	for range 5 {
-		last = w.episode().ID
-	}
+	e, w := newEnvWriter(t, 51, 4)
+	last := recentFirst(w.episodes(5))[0]
 	dir := filepath.Join(t.TempDir(), "data")
 	cacheDir := filepath.Join(dir, "cache", "default")
 	c := e.openCache(cacheDir, cachestore.Options{MaxEpisodes: 1000}, fastWorker())
 	stop := e.runBoth(e.changefeed(fast()), c)
 	e.waitSynced(c)
 	e.nats.Stop()
-	for range 3 {
-		w.episode()
-	}
+	w.episodes(3)
 	time.Sleep(100 * time.Millisecond) // the worker is now retrying against a dead server
 	if ep, _, err := c.store.Episode(last); err != nil || ep.EpisodeID != last {
 		t.Fatalf("read while NATS is down: %v", err)

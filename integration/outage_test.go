@@ -77,9 +77,7 @@ func TestTursoOutage(t *testing.T) {
 				// the step logs its recovery after it moved the cursor
 				eventually(t, 5*time.Second, "the recovery logged", func() bool { return strings.Contains(logs.String(), "sync step recovered") })
 				e := &env{t: t, db: fresh, nats: n.nats, js: n.js}
-				c := e.openCache("", cachestore.Options{}, worker.Options{})
-				e.catchUp(c)
-				e.mustConsistent(c)
+				e.mustConsistent(e.caughtUp("", cachestore.Options{}, worker.Options{}))
 			}
 			cancel()
 			if err := <-done; err != nil {

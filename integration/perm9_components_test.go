@@ -13,6 +13,7 @@ import (
 	"github.com/memsync/memsync/changefeed"
 	"github.com/memsync/memsync/internal/ops"
 	"github.com/memsync/memsync/internal/rebuild"
+	"github.com/memsync/memsync/internal/supervisor"
 	"github.com/memsync/memsync/internal/testenv"
 	"github.com/memsync/memsync/protocol"
 	"github.com/memsync/memsync/worker"
@@ -32,9 +33,7 @@ func TestPerm9ComponentsRunWithDeployPermissions(t *testing.T) {
 	cfc, wkc, op := connectAs(t, srv, "changefeed"), connectAs(t, srv, "worker"), connectAs(t, srv, "operator")
 	db, _ := testenv.Turso(t)
 	w := newWriter(t, db, 91, 8)
-	for range 20 {
-		w.episode()
-	}
+	w.episodes(20)
 	cf, err := changefeed.New(db, cfc.js, &changefeed.Options{PollInterval: 20 * time.Millisecond,
 		HeartbeatInterval: 50 * time.Millisecond, Logger: quiet()})
 	mustDo(t, err)
@@ -47,7 +46,9 @@ func TestPerm9ComponentsRunWithDeployPermissions(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context) error{cf.Run, responder.Run,
-		func(ctx context.Context) error { return rebuild.Supervise(ctx, cfg, nil) }} {
+		func(ctx context.Context) error {
+			return supervisor.Supervise(ctx, &supervisor.Options{Config: cfg}, nil)
+		}} {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = run(ctx) }()
 	}
@@ -121,9 +122,7 @@ func checkStaleWorkerPolls(t *testing.T, op *userConn, responder *ops.Responder,
 	_, err = s.PauseConsumer(t.Context(), name, time.Now().Add(time.Minute))
 	mustDo(t, err)
 	runs := responder.Runs.Load()
-	for range 3 {
-		w.episode()
-	}
+	w.episodes(3)
 	eventually(t, 30*time.Second, "the stale worker's poll to reach the changefeed", func() bool {
 		return responder.Runs.Load() > runs
 	})

@@ -18,11 +18,8 @@ func TestAttachExistingDatabase(t *testing.T) {
 	if err := seed.Seed(ctx, e.db.SQL(), seed.Options{Episodes: 300, Patterns: 20, EmbeddingDim: 384, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	cf := e.changefeed(changefeed.Options{})
-	e.publishAll(cf)
-	c := e.openCache("", cachestore.Options{MaxEpisodes: 100}, worker.Options{})
-	e.catchUp(c)
-	r := e.mustConsistent(c)
+	e.publishNew(changefeed.Options{})
+	r := e.mustConsistent(e.caughtUp("", cachestore.Options{MaxEpisodes: 100}, worker.Options{}))
 	if r.Episodes.Cache != 100 || r.Patterns.Cache != 20 || r.Embeddings.Cache != 120 {
 		t.Fatalf("counts: %+v %+v %+v", r.Episodes, r.Patterns, r.Embeddings)
 	}

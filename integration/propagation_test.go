@@ -19,8 +19,7 @@ func fastWorker() worker.Options { return worker.Options{FetchWait: 20 * time.Mi
 func TestChangesPropagate(t *testing.T) {
 	for _, dim := range []int{8, 384} { // 384 fills the F32_BLOB column; 8 lives only in embedding_data
 		t.Run(map[int]string{8: "json-vector", 384: "f32-blob"}[dim], func(t *testing.T) {
-			e := newEnv(t)
-			w := newWriter(t, e.db, 7, dim)
+			e, w := newEnvWriter(t, 7, dim)
 			c := e.openCache("", cachestore.Options{MaxEpisodes: 0}, fastWorker())
 			defer e.runBoth(e.changefeed(fast()), c)()
 
@@ -70,8 +69,7 @@ func checkEmbedding(t *testing.T, c *cache, id string, dim int) {
 // move an episode out of it backfill the next most recent one; an update
 // that makes an old episode recent brings it in.
 func TestWindowEvictionAndBackfill(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 11, 4)
+	e, w := newEnvWriter(t, 11, 4)
 	var eps []string
 	for range 8 {
 		eps = append(eps, w.episode().ID)
@@ -140,20 +138,15 @@ func TestToggles(t *testing.T) {
 		{"no-embeddings", cachestore.Options{MaxEpisodes: 10, NoEmbeddings: true}, 2, 0},
 		{"both", cachestore.Options{MaxEpisodes: 10}, 2, 7},
 	}
-	e := newEnv(t)
-	w := newWriter(t, e.db, 3, 4)
+	e, w := newEnvWriter(t, 3, 4)
 	for range 2 {
 		w.embed("pattern", w.pattern().ID)
 	}
-	for range 5 {
-		w.episode()
-	}
-	e.publishAll(e.changefeed(fast()))
+	w.episodes(5)
+	e.publishNew(fast())
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := e.openCache("", tc.opts, worker.Options{Name: "w" + string(rune('a'+i))})
-			e.catchUp(c)
-			r := e.mustConsistent(c)
+			r := e.mustConsistent(e.caughtUp("", tc.opts, worker.Options{Name: "w" + string(rune('a'+i))}))
 			if r.Patterns.Cache != tc.pats || r.Embeddings.Cache != tc.embs || r.Episodes.Cache != 5 {
 				t.Fatalf("cached %d patterns, %d embeddings, %d episodes", r.Patterns.Cache, r.Embeddings.Cache, r.Episodes.Cache)
 			}

@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -40,25 +38,17 @@ func TestPublishFailsMidBatch(t *testing.T) {
 	}
 	e.publishAll(big)
 	e.checkStreamMatchesTurso()
-	c := e.openCache("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})
-	e.catchUp(c)
-	e.mustConsistent(c)
+	e.mustConsistent(e.caughtUp("", cachestore.Options{MaxEpisodes: 0}, worker.Options{}))
 }
 
 // The cursor is recovered from the stream: a new changefeed publishes only
 // what the previous one had not.
 func TestChangefeedRestartResumesFromStream(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 9, 4)
-	for range 10 {
-		w.episode()
-	}
-	first := e.changefeed(changefeed.Options{})
-	e.publishAll(first)
+	e, w := newEnvWriter(t, 9, 4)
+	w.episodes(10)
+	e.publishNew(changefeed.Options{})
 	before := e.streamLastSeq()
-	for range 3 {
-		w.episode()
-	}
+	w.episodes(3)
 	second := e.changefeed(changefeed.Options{})
 	r, err := second.PollOnce(t.Context())
 	if err != nil {
@@ -88,12 +78,9 @@ func TestFullBatchRepollsAtOnce(t *testing.T) {
 	if err != nil || !r.Full {
 		t.Fatalf("first poll of 50 changes with batch 10: %+v %v", r, err)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = cf.Run(ctx) }()
+	stop := inBackground(cf.Run)
 	eventually(t, 10*time.Second, "all batches published despite a 1h poll interval", func() bool { return cf.Cursor() == 50 })
-	cancel()
-	<-done
+	stop()
 }
 
 // Two changefeeds for the same database, each with its own connections,
@@ -109,12 +96,7 @@ func TestTwoChangefeedsNoDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for _, cf := range []*changefeed.Changefeed{cfA, cfB} {
-		wg.Add(1)
-		go func() { defer wg.Done(); _ = cf.Run(ctx) }()
-	}
+	stop := inBackground(cfA.Run, cfB.Run)
 	w := newWriter(t, e.db, 21, 4)
 	var eps []seed.Episode
 	for i := range 150 {
@@ -129,13 +111,10 @@ func TestTwoChangefeedsNoDuplicates(t *testing.T) {
 		h, _ := e.db.Head(t.Context())
 		return cfA.Cursor() == h && cfB.Cursor() == h
 	})
-	cancel()
-	wg.Wait()
+	stop()
 	checkNoDuplicatesOrReordering(t, a.messages(e.streamLastSeq()))
 	e.checkStreamMatchesTurso()
-	c := e.openCache("", cachestore.Options{MaxEpisodes: 50}, worker.Options{})
-	e.catchUp(c)
-	e.mustConsistent(c)
+	e.mustConsistent(e.caughtUp("", cachestore.Options{MaxEpisodes: 50}, worker.Options{}))
 	sa, sb := cfA.Stats(), cfB.Stats()
 	t.Logf("A: %+v; B: %+v", sa, sb)
 	if sa.Fenced+sb.Fenced == 0 || sa.Batches+sb.Batches == 0 {
@@ -157,9 +136,7 @@ func TestNATSRestartDuringPublish(t *testing.T) {
 	stop := e.runBoth(cf, c)
 	w := newWriter(t, e.db, 4, 16)
 	for i := range 3 {
-		for range 20 {
-			w.episode()
-		}
+		w.episodes(20)
 		time.Sleep(time.Duration(20+i*30) * time.Millisecond)
 		e.nats.Restart()
 	}
@@ -173,22 +150,15 @@ func TestNATSRestartDuringPublish(t *testing.T) {
 // NATS is down nothing above the cursor is touched; after it returns and the
 // checkpoint ages past the prune delay, the published rows go.
 func TestPruneOnlyBelowPublishedCheckpoint(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 12, 4)
-	for range 20 {
-		w.episode()
-	}
+	e, w := newEnvWriter(t, 12, 4)
+	w.episodes(20)
 	cf := e.changefeed(changefeed.Options{PollInterval: 5 * time.Millisecond, PruneDelay: time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = cf.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	stop := inBackground(cf.Run)
+	defer stop()
 	eventually(t, 10*time.Second, "first prune", func() bool { return countLog(t, e) == 0 })
 
 	e.nats.Stop()
-	for range 5 {
-		w.episode()
-	}
+	w.episodes(5)
 	time.Sleep(300 * time.Millisecond) // the changefeed retries and must not prune
 	if n := countLog(t, e); n != 10 {
 		t.Fatalf("change log holds %d rows while NATS is down, want the 10 unpublished ones", n)
@@ -198,9 +168,7 @@ func TestPruneOnlyBelowPublishedCheckpoint(t *testing.T) {
 	}
 	e.nats.Restart()
 	eventually(t, 20*time.Second, "publish and prune after NATS returns", func() bool { return countLog(t, e) == 0 && cf.Cursor() == 50 })
-	c := e.openCache("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})
-	e.catchUp(c)
-	if r := e.mustConsistent(c); r.Episodes.Cache != 25 {
+	if r := e.mustConsistent(e.caughtUp("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})); r.Episodes.Cache != 25 {
 		t.Fatalf("cache has %d episodes, want 25", r.Episodes.Cache)
 	}
 }
@@ -216,24 +184,17 @@ func countLog(t *testing.T, e *env) int {
 // When the stream loses what the pruned change log no longer holds (here:
 // it is deleted), the changefeed re-snapshots Turso into it.
 func TestStreamLostResnapshots(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 13, 4)
-	for range 10 {
-		w.episode()
-	}
-	cf := e.changefeed(changefeed.Options{PruneDelay: time.Nanosecond})
-	e.publishAll(cf)
+	e, w := newEnvWriter(t, 13, 4)
+	w.episodes(10)
+	cf := e.publishNew(changefeed.Options{PruneDelay: time.Nanosecond})
 	if _, err := e.db.Prune(t.Context(), cf.Cursor()); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.js.DeleteStream(t.Context(), "MEMSYNC"); err != nil {
 		t.Fatal(err)
 	}
-	fresh := e.changefeed(changefeed.Options{})
-	e.publishAll(fresh)
-	c := e.openCache("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})
-	e.catchUp(c)
-	r := e.mustConsistent(c)
+	e.publishNew(changefeed.Options{})
+	r := e.mustConsistent(e.caughtUp("", cachestore.Options{MaxEpisodes: 0}, worker.Options{}))
 	if r.Episodes.Cache != 10 || r.Embeddings.Cache != 10 {
 		t.Fatalf("after re-snapshot: %+v", r)
 	}
@@ -244,13 +205,9 @@ func TestStreamLostResnapshots(t *testing.T) {
 // commits) holds publishing at the gap; a gap that fills within the grace
 // window is published in order; one that never fills is skipped after it.
 func TestChangeIDGapHoldsThenFillsOrExpires(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 14, 4)
-	cf := e.changefeed(changefeed.Options{GapGrace: 400 * time.Millisecond})
-	e.publishAll(cf) // install
-	for range 3 {
-		w.episode() // change_ids 1..6
-	}
+	e, w := newEnvWriter(t, 14, 4)
+	cf := e.publishNew(changefeed.Options{GapGrace: 400 * time.Millisecond}) // install
+	w.episodes(3)                                                            // change_ids 1..6
 	var entity, id string
 	mustDo(t, e.db.SQL().QueryRowContext(t.Context(), `SELECT entity, entity_id FROM memsync_changelog WHERE change_id = 3`).Scan(&entity, &id))
 	_, err := e.db.SQL().ExecContext(t.Context(), `DELETE FROM memsync_changelog WHERE change_id = 3`)
@@ -266,9 +223,7 @@ func TestChangeIDGapHoldsThenFillsOrExpires(t *testing.T) {
 		t.Fatalf("after the gap filled: cursor %d (%v), want 6", r.Cursor, err)
 	}
 	// A gap that never fills is skipped once the grace window has passed.
-	for range 2 {
-		w.episode() // 7..10
-	}
+	w.episodes(2) // 7..10
 	_, err = e.db.SQL().ExecContext(t.Context(), `DELETE FROM memsync_changelog WHERE change_id = 8`)
 	mustDo(t, err)
 	if r, _ = cf.PollOnce(t.Context()); r.Cursor != 7 {

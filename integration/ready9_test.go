@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/memsync/memsync/cachestore"
-	"github.com/memsync/memsync/internal/rebuild"
+	"github.com/memsync/memsync/internal/supervisor"
 	"github.com/memsync/memsync/worker"
 )
 
@@ -16,13 +16,9 @@ import (
 // cache for a rebuild (so /readyz is not 200 while the cache is replaced),
 // and about the new worker after.
 func TestSupervisorReportsStoppedWorkerDuringRebuild(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 94, 4)
-	for range 10 {
-		w.episode()
-	}
-	cf := e.changefeed(fast())
-	e.publishAll(cf)
+	e, w := newEnvWriter(t, 94, 4)
+	w.episodes(10)
+	e.publishNew(fast())
 	cfg := e.rebuildConfig(filepath.Join(t.TempDir(), "w1"), cachestore.Options{MaxEpisodes: 5})
 	cfg.Worker.Name = "w1"
 	var mu sync.Mutex
@@ -39,7 +35,7 @@ func TestSupervisorReportsStoppedWorkerDuringRebuild(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- rebuild.Supervise(ctx, cfg, started) }()
+	go func() { done <- supervisor.Supervise(ctx, &supervisor.Options{Config: cfg}, started) }()
 	defer func() { cancel(); <-done }()
 	calls := func() []bool { mu.Lock(); defer mu.Unlock(); return append([]bool(nil), seen...) }
 	eventually(t, 20*time.Second, "the first worker", func() bool { return len(calls()) == 1 })

@@ -91,22 +91,15 @@ func TestServerBatchLimitIsLearned(t *testing.T) {
 // splitting the failing batch in halves, parked with the server's reason,
 // and never blocks the changes around it.
 func TestMessageRejectedAloneIsParked(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 812, 4)
+	e, w := newEnvWriter(t, 812, 4)
 	w.episode()
-	cf := e.changefeed(changefeed.Options{})
-	e.publishAll(cf)
+	cf := e.publishNew(changefeed.Options{})
 	setStreamLimit(t, e.js, "MEMSYNC", func(c *jetstream.StreamConfig) { c.MaxMsgSize = 16 << 10 })
-	var small []seed.Episode
-	for range 5 {
-		small = append(small, w.episode())
-	}
+	small := w.episodes(5)
 	big := w.g.Episode(0, nil)
 	big.Steps = `["` + strings.Repeat("y", 30_000) + `"]`
 	w.put(big)
-	for range 5 {
-		small = append(small, w.episode())
-	}
+	small = append(small, w.episodes(5)...)
 	e.publishAll(cf)
 	for _, ep := range small {
 		subj, _ := protocol.EntitySubject("default", protocol.EntityEpisode, ep.ID)

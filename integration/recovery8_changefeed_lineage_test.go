@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -16,12 +15,12 @@ import (
 func TestReplacedDatabaseReplacesTheStreamContent(t *testing.T) {
 	e := newEnv(t)
 	mustDo(t, seed.Seed(t.Context(), e.db.SQL(), seed.Options{Episodes: 30, Patterns: 3, EmbeddingDim: 4, Seed: 1}))
-	e.publishAll(e.changefeed(changefeed.Options{}))
+	e.publishNew(changefeed.Options{})
 	old := e.lineage()
 
 	e.reopen(func(path string) { removeDB(t, path) })
 	mustDo(t, seed.Seed(t.Context(), e.db.SQL(), seed.Options{Episodes: 12, Patterns: 2, EmbeddingDim: 4, Seed: 2}))
-	e.publishAll(e.changefeed(changefeed.Options{})) // the restarted changefeed
+	e.publishNew(changefeed.Options{}) // the restarted changefeed
 	if l := e.lineage(); l == old {
 		t.Fatalf("the new database kept lineage %s", l)
 	}
@@ -36,31 +35,20 @@ func TestReplacedDatabaseReplacesTheStreamContent(t *testing.T) {
 // re-publishes, so every new write reaches the stream and nothing of the
 // lost history stays there.
 func TestRestoredDatabaseBelowCursorIsRepublished(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 801, 4)
-	for range 10 {
-		w.episode()
-	}
-	e.publishAll(e.changefeed(changefeed.Options{}))
+	e, w := newEnvWriter(t, 801, 4)
+	w.episodes(10)
+	e.publishNew(changefeed.Options{})
 	backup := t.TempDir()
 	e.reopen(func(path string) { backupFiles(t, path, backup) })
-	w = newWriter(t, e.db, 802, 4)
-	for range 6 {
-		w.episode() // published, then lost by the restore
-	}
-	cf := e.changefeed(changefeed.Options{})
-	e.publishAll(cf)
-	before := cf.Cursor()
+	newWriter(t, e.db, 802, 4).episodes(6) // published, then lost by the restore
+	before := e.publishNew(changefeed.Options{}).Cursor()
 
 	e.reopen(func(path string) { restoreFiles(t, path, backup) })
-	w = newWriter(t, e.db, 803, 4)
-	for range 3 {
-		w.episode() // change_ids 21..26, at or below the stream's cursor 32
-	}
+	newWriter(t, e.db, 803, 4).episodes(3) // change_ids 21..26, at or below the stream's cursor 32
 	if head, _ := e.db.Head(t.Context()); head >= before {
 		t.Fatalf("test setup: restored head %d is not below the cursor %d", head, before)
 	}
-	e.publishAll(e.changefeed(changefeed.Options{}))
+	e.publishNew(changefeed.Options{})
 	mustDo(t, e.streamMatchesTurso())
 	mustDo(t, e.streamHoldsOnly(e.lineage()))
 }
@@ -73,7 +61,7 @@ func TestRunningChangefeedFollowsReplacedAndRestoredDatabase(t *testing.T) {
 	t.Run("replaced", func(t *testing.T) {
 		e := newEnv(t)
 		mustDo(t, seed.Seed(t.Context(), e.db.SQL(), seed.Options{Episodes: 20, Patterns: 2, EmbeddingDim: 4, Seed: 3}))
-		stop := e.runChangefeed(e.changefeed(fast()))
+		stop := inBackground(e.changefeed(fast()).Run)
 		defer stop()
 		eventually(t, 20*time.Second, "the first database published", func() bool { return e.streamMatchesTurso() == nil })
 		old := e.lineage()
@@ -85,37 +73,21 @@ func TestRunningChangefeedFollowsReplacedAndRestoredDatabase(t *testing.T) {
 		})
 	})
 	t.Run("restored", func(t *testing.T) {
-		e := newEnv(t)
-		w := newWriter(t, e.db, 804, 4)
-		for range 10 {
-			w.episode()
-		}
-		stop := e.runChangefeed(e.changefeed(fast()))
+		e, w := newEnvWriter(t, 804, 4)
+		w.episodes(10)
+		stop := inBackground(e.changefeed(fast()).Run)
 		defer stop()
 		eventually(t, 20*time.Second, "the first writes published", func() bool { return e.streamMatchesTurso() == nil })
 		head, err := e.db.Head(t.Context())
 		mustDo(t, err)
-		for range 5 {
-			w.episode()
-		}
+		w.episodes(5)
 		eventually(t, 20*time.Second, "the writes to be lost published", func() bool { return e.streamMatchesTurso() == nil })
 		rollBackInPlace(t, e, head)
-		w = newWriter(t, e.db, 805, 4)
-		for range 2 {
-			w.episode()
-		}
+		newWriter(t, e.db, 805, 4).episodes(2)
 		eventually(t, 20*time.Second, "the writes after the restore published, the lost ones gone", func() bool {
 			return e.streamMatchesTurso() == nil && e.streamHoldsOnly(e.lineage()) == nil
 		})
 	})
-}
-
-// runChangefeed runs cf in the background until the returned stop.
-func (e *env) runChangefeed(cf *changefeed.Changefeed) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = cf.Run(ctx) }()
-	return func() { cancel(); <-done }
 }
 
 // replaceInPlace turns the database into a different one that has never

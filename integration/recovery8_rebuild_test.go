@@ -35,29 +35,23 @@ func TestTursoRebuildWithoutCheckpoint(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
-			w := newWriter(t, e.db, 81, 4)
-			var ids []string
-			for range 3 {
-				ids = append(ids, w.episode().ID)
-			}
+			e, w := newEnvWriter(t, 81, 4)
+			ids := w.episodes(3)
 			tc.empty(e, e.changefeed(changefeed.Options{}))
 			opts := cachestore.Options{MaxEpisodes: 2}
 			dir := filepath.Join(t.TempDir(), "cache")
 			if _, err := rebuild.FromTurso(t.Context(), e.rebuildConfig(dir, opts), "test"); err != nil {
 				t.Fatal(err)
 			}
-			cf := e.changefeed(changefeed.Options{})
-			e.publishAll(cf)
-			c := e.openCache(dir, opts, worker.Options{})
-			e.catchUp(c)
+			cf := e.publishNew(changefeed.Options{})
+			c := e.caughtUp(dir, opts, worker.Options{})
 			wantEpisodes(t, c, 2)
 			e.mustConsistent(c)
-			w.del("episodes", ids[2]) // the newest: the oldest must be backfilled
+			w.del("episodes", ids[2].ID) // the newest: the oldest must be backfilled
 			e.publishAll(cf)
 			e.catchUp(c)
 			wantEpisodes(t, c, 2)
-			if _, ok := cachedEpisode(t, c, ids[0]); !ok {
+			if _, ok := cachedEpisode(t, c, ids[0].ID); !ok {
 				t.Fatal("the oldest episode was not backfilled after a delete in the window")
 			}
 			e.mustConsistent(c)

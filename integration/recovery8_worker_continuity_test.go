@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -13,53 +12,10 @@ import (
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/changefeed"
-	"github.com/memsync/memsync/internal/rebuild"
 	"github.com/memsync/memsync/internal/seed"
 	"github.com/memsync/memsync/internal/testenv"
-	"github.com/memsync/memsync/internal/validate"
 	"github.com/memsync/memsync/worker"
 )
-
-// superviseCfgUntilConsistent runs rebuild.Supervise with cfg until the cache
-// it holds validates consistent at the Turso head (validated with e.db even
-// when cfg has no Turso access).
-func (e *env) superviseCfgUntilConsistent(cfg rebuild.Config) *cachestore.Store {
-	e.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	stores := make(chan *cachestore.Store, 8)
-	errc := make(chan error, 1)
-	go func() {
-		errc <- rebuild.Supervise(ctx, cfg, func(s *cachestore.Store, _ *worker.Worker) { stores <- s })
-	}()
-	defer func() {
-		cancel()
-		if err := <-errc; err != nil {
-			e.t.Fatalf("supervise: %v", err)
-		}
-	}()
-	var s *cachestore.Store
-	var last *validate.Report
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		for drained := false; !drained; {
-			select {
-			case s = <-stores:
-			default:
-				drained = true
-			}
-		}
-		if s != nil {
-			r, err := validate.Run(e.t.Context(), e.db, s, nil)
-			if err == nil && r.Consistent && r.AppliedVersion == r.TursoHeadVersion {
-				return s
-			}
-			last = r
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	e.t.Fatalf("the supervised cache never became consistent: %+v", last)
-	return nil
-}
 
 // A worker stopped while in-window episodes were deleted, the change log
 // pruned and the stream purged must not resume silently past the purged
@@ -69,35 +25,17 @@ func (e *env) superviseCfgUntilConsistent(cfg rebuild.Config) *cachestore.Store 
 func TestRecovery8PurgeBehindStoppedWorker(t *testing.T) {
 	for _, source := range []string{"turso", "stream"} {
 		t.Run(source, func(t *testing.T) {
-			e := newEnv(t)
-			w := newWriter(t, e.db, 83, 4)
-			var eps []seed.Episode
-			for range 60 {
-				eps = append(eps, w.episode())
-			}
-			cf := e.changefeed(changefeed.Options{})
-			e.publishAll(cf)
+			e, w := newEnvWriter(t, 83, 4)
+			eps := w.episodes(60)
+			cf := e.publishNew(changefeed.Options{})
 			opts := cachestore.Options{MaxEpisodes: 30}
 			dir := e.builtCache(opts) // the worker stops here
-			for _, ep := range eps[40:] {
-				w.del("episodes", ep.ID)
-			}
-			e.publishAll(cf)
-			_, err := e.db.Prune(t.Context(), cf.Cursor())
-			mustDo(t, err)
-			s, _ := e.js.Stream(t.Context(), "MEMSYNC")
-			mustDo(t, s.Purge(t.Context()))
-			e.publishAll(e.changefeed(changefeed.Options{})) // re-snapshots Turso
+			e.deleteBehindPurge(w, cf, eps[40:])
 			cfg := e.rebuildConfig(dir, opts)
 			if source == "stream" {
 				cfg.DB = nil
 			}
-			st := e.superviseCfgUntilConsistent(cfg)
-			for _, ep := range eps[40:] {
-				if _, _, err := st.Episode(ep.ID); err == nil {
-					t.Fatalf("deleted episode %s still cached", ep.ID)
-				}
-			}
+			e.superviseUntilConsistent(cfg, notCached(t, eps[40:]))
 		})
 	}
 }
@@ -108,14 +46,9 @@ func TestRecovery8PurgeBehindStoppedWorker(t *testing.T) {
 // the worker notices the gap and stops for a rebuild instead of skipping
 // the deletes.
 func TestRecovery8PurgeWhileWorkerLags(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 90, 4)
-	var eps []seed.Episode
-	for range 40 {
-		eps = append(eps, w.episode())
-	}
-	cf := e.changefeed(changefeed.Options{})
-	e.publishAll(cf)
+	e, w := newEnvWriter(t, 90, 4)
+	eps := w.episodes(40)
+	cf := e.publishNew(changefeed.Options{})
 	opts := cachestore.Options{MaxEpisodes: 30}
 	dir := filepath.Join(t.TempDir(), "cache")
 	purged := false
@@ -124,24 +57,40 @@ func TestRecovery8PurgeWhileWorkerLags(t *testing.T) {
 			return
 		}
 		purged = true
-		for _, ep := range eps[30:] {
-			w.del("episodes", ep.ID)
-		}
-		e.publishAll(cf)
-		_, err := e.db.Prune(t.Context(), cf.Cursor())
-		mustDo(t, err)
-		s, _ := e.js.Stream(t.Context(), "MEMSYNC")
-		mustDo(t, s.Purge(t.Context()))
-		e.publishAll(e.changefeed(changefeed.Options{}))
+		e.deleteBehindPurge(w, cf, eps[30:])
 	}})
 	if _, err := c.w.CatchUp(t.Context()); !errors.Is(err, worker.ErrStreamReplaced) {
 		t.Fatalf("a purge past a lagging worker: %v, want ErrStreamReplaced", err)
 	}
 	c.close(t)
-	st := e.superviseCfgUntilConsistent(e.rebuildConfig(dir, opts))
-	for _, ep := range eps[30:] {
-		if _, _, err := st.Episode(ep.ID); err == nil {
-			t.Fatalf("deleted episode %s still cached", ep.ID)
+	e.superviseUntilConsistent(e.rebuildConfig(dir, opts), notCached(t, eps[30:]))
+}
+
+// deleteBehindPurge deletes episodes in Turso, publishes the deletes with
+// cf, prunes the change log up to cf's cursor and purges the stream: the
+// deletes are then in neither. A new changefeed re-snapshots Turso into the
+// stream.
+func (e *env) deleteBehindPurge(w *writer, cf *changefeed.Changefeed, deleted []seed.Episode) {
+	e.t.Helper()
+	for _, ep := range deleted {
+		w.del("episodes", ep.ID)
+	}
+	e.publishAll(cf)
+	_, err := e.db.Prune(e.t.Context(), cf.Cursor())
+	mustDo(e.t, err)
+	s, _ := e.js.Stream(e.t.Context(), "MEMSYNC")
+	mustDo(e.t, s.Purge(e.t.Context()))
+	e.publishNew(changefeed.Options{})
+}
+
+// notCached checks that none of the deleted episodes is in the cache.
+func notCached(t *testing.T, deleted []seed.Episode) func(*cachestore.Store) {
+	return func(st *cachestore.Store) {
+		t.Helper()
+		for _, ep := range deleted {
+			if _, _, err := st.Episode(ep.ID); err == nil {
+				t.Fatalf("deleted episode %s still cached", ep.ID)
+			}
 		}
 	}
 }
@@ -166,37 +115,23 @@ func TestRecovery8RollbackRefilledPastPosition(t *testing.T) {
 	db, path := testenv.Turso(t)
 	e := &env{t: t, db: db, path: path, nats: n, js: js}
 	w := newWriter(t, e.db, 84, 4)
-	for range 10 {
-		w.episode()
-	}
-	e.publishAll(e.changefeed(changefeed.Options{}))
+	w.episodes(10)
+	e.publishNew(changefeed.Options{})
 	opts := cachestore.Options{MaxEpisodes: 0}
 	dir := e.builtCache(opts)
 	snapshot := filepath.Join(t.TempDir(), "synced")
 	n.Stop()
 	copyDir(t, store, snapshot) // what had reached the disk
 	n.Restart()
-	var later []seed.Episode
-	for range 5 {
-		later = append(later, w.episode())
-	}
-	e.publishAll(e.changefeed(changefeed.Options{}))
-	c := e.openCache(dir, opts, worker.Options{})
-	e.catchUp(c) // applied, acknowledged, then lost by the server
-	c.close(t)
+	later := w.episodes(5)
+	e.publishNew(changefeed.Options{})
+	e.caughtUp(dir, opts, worker.Options{}).close(t) // applied, acknowledged, then lost by the server
 	n.Stop()
 	copyDir(t, snapshot, store)
 	n.Restart()
 	w.del("episodes", later[1].ID)
 	w.del("episodes", later[2].ID)
-	for range 3 { // the refill goes past the worker's old position
-		w.episode()
-	}
-	e.publishAll(e.changefeed(changefeed.Options{}))
-	st := e.superviseCfgUntilConsistent(e.rebuildConfig(dir, opts))
-	for _, ep := range later[1:3] {
-		if _, _, err := st.Episode(ep.ID); err == nil {
-			t.Fatalf("deleted episode %s still cached", ep.ID)
-		}
-	}
+	w.episodes(3) // the refill goes past the worker's old position
+	e.publishNew(changefeed.Options{})
+	e.superviseUntilConsistent(e.rebuildConfig(dir, opts), notCached(t, later[1:3]))
 }

@@ -1,10 +1,8 @@
 package integration
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +11,6 @@ import (
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/changefeed"
 	"github.com/memsync/memsync/internal/seed"
-	"github.com/memsync/memsync/internal/testenv"
 	"github.com/memsync/memsync/protocol"
 	"github.com/memsync/memsync/worker"
 )
@@ -22,13 +19,7 @@ import (
 // database there: same path, new lineage (issue 8, 1a).
 func (e *env) replaceDatabase() {
 	e.t.Helper()
-	mustDo(e.t, e.db.Close())
-	for _, f := range []string{e.path, e.path + "-wal", e.path + "-shm"} {
-		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
-			e.t.Fatal(err)
-		}
-	}
-	e.db = testenv.TursoAt(e.t, e.path)
+	e.reopen(func(path string) { removeDB(e.t, path) })
 }
 
 // A cache built from one database meets the stream of another one (the file
@@ -40,24 +31,17 @@ func (e *env) replaceDatabase() {
 func TestRecovery8LineageChangeRebuilds(t *testing.T) {
 	for _, source := range []string{"turso", "stream"} {
 		t.Run(source, func(t *testing.T) {
-			e := newEnv(t)
-			w := newWriter(t, e.db, 81, 4)
-			var old []seed.Episode
-			for range 12 {
-				old = append(old, w.episode())
-			}
-			e.publishAll(e.changefeed(changefeed.Options{}))
+			e, w := newEnvWriter(t, 81, 4)
+			old := w.episodes(12)
+			e.publishNew(changefeed.Options{})
 			opts := cachestore.Options{MaxEpisodes: 5}
 			dir := e.builtCache(opts)
 			oldLineage := e.lineageOf()
 
 			e.replaceDatabase()
 			e.publishLeftover(old[0], oldLineage)
-			w2 := newWriter(t, e.db, 82, 4)
-			for range 7 {
-				w2.episode()
-			}
-			e.publishAll(e.changefeed(changefeed.Options{}))
+			newWriter(t, e.db, 82, 4).episodes(7)
+			e.publishNew(changefeed.Options{})
 
 			c := e.openCache(dir, opts, worker.Options{})
 			before := c.store.State()
@@ -76,10 +60,11 @@ func TestRecovery8LineageChangeRebuilds(t *testing.T) {
 			if source == "stream" {
 				cfg.DB = nil
 			}
-			st := e.superviseCfgUntilConsistent(cfg)
-			if _, _, err := st.Episode(old[0].ID); err == nil {
-				t.Fatalf("the old database's leftover %s is cached", old[0].ID)
-			}
+			e.superviseUntilConsistent(cfg, func(st *cachestore.Store) {
+				if _, _, err := st.Episode(old[0].ID); err == nil {
+					t.Fatalf("the old database's leftover %s is cached", old[0].ID)
+				}
+			})
 			if aside, _ := filepath.Glob(dir + ".aside-*lineage*"); len(aside) != 1 {
 				t.Fatalf("no rebuild for the lineage change: %v", aside)
 			}
@@ -111,18 +96,12 @@ func (e *env) publishLeftover(ep seed.Episode, lineage string) {
 // A heartbeat of another database's changefeed says nothing about this
 // cache's lag: its head is not taken, and the cache reports why it is stale.
 func TestRecovery8ForeignHeartbeatIgnored(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 89, 4)
-	for range 3 {
-		w.episode()
-	}
-	e.publishAll(e.changefeed(changefeed.Options{}))
-	c := e.openCache("", cachestore.Options{MaxEpisodes: 0}, fastWorker())
-	e.catchUp(c)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- c.w.Run(ctx) }()
-	defer func() { cancel(); mustDo(t, <-done) }()
+	e, w := newEnvWriter(t, 89, 4)
+	w.episodes(3)
+	e.publishNew(changefeed.Options{})
+	c := e.caughtUp("", cachestore.Options{MaxEpisodes: 0}, fastWorker())
+	stop := inBackground(c.w.Run)
+	defer func() { mustDo(t, stop()) }()
 	hb, _ := json.Marshal(protocol.Heartbeat{Schema: protocol.SchemaVersion, Lineage: "another-database", Head: 1 << 40, AtMs: time.Now().UnixMilli()})
 	nc := e.js.Conn()
 	eventually(t, 10*time.Second, "the foreign heartbeat to be reported", func() bool {
@@ -143,11 +122,7 @@ func TestRecovery8RunOnceAfterNewDatabase(t *testing.T) {
 	dd := "--data-dir=" + dir
 	memsync(t, nil, "seed", dd, "--episodes=300", "--patterns=5", "--seed=3").want(t, 0)
 	memsync(t, nil, "run", "--once", dd, "--max-episodes=50").want(t, 0)
-	for _, f := range []string{"memory.db", "memory.db-wal", "memory.db-shm"} {
-		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			t.Fatal(err)
-		}
-	}
+	removeDB(t, filepath.Join(dir, "memory.db"))
 	memsync(t, nil, "seed", dd, "--episodes=200", "--patterns=4", "--seed=4").want(t, 0)
 	memsync(t, nil, "run", "--once", dd, "--max-episodes=50").want(t, 0)
 	memsync(t, nil, "validate", dd, "--max-episodes=50").want(t, 0)

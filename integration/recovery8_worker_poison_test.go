@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/synadia-io/orbit.go/jetstreamext"
 
 	"github.com/memsync/memsync/cachestore"
@@ -51,17 +50,13 @@ func (e *env) dlqCount() uint64 {
 // message (under AckAll that would move the ack floor over the messages
 // before it).
 func TestRecovery8PoisonTerminatedOnlyAfterCommit(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 87, 4)
+	e, w := newEnvWriter(t, 87, 4)
 	older := w.episode()
 	newer := w.episode()
-	cf := e.changefeed(changefeed.Options{})
-	e.publishAll(cf)
+	cf := e.publishNew(changefeed.Options{})
 	opts := cachestore.Options{MaxEpisodes: 1}
 	dir := e.builtCache(opts)
-	s, _ := e.js.Stream(t.Context(), "MEMSYNC")
-	subj, _ := protocol.EntitySubject("default", protocol.EntityEpisode, older.ID)
-	mustDo(t, s.Purge(t.Context(), jetstream.WithPurgeSubject(subj)))
+	e.purgeEntity(protocol.EntityEpisode, older.ID)
 	w.pattern() // messages of the batch before the poison one
 	e.publishAll(cf)
 	e.publishRaw("memsync.default.episode.poison", []byte("{garbage"))
@@ -83,19 +78,17 @@ func TestRecovery8PoisonTerminatedOnlyAfterCommit(t *testing.T) {
 		t.Fatalf("%d dead letters, want the poison message once", n)
 	}
 	c.close(t)
-	e.superviseUntilConsistent(dir, opts)
+	e.superviseUntilConsistent(e.rebuildConfig(dir, opts))
 }
 
 // A backfill body that cannot be decoded (the newest message of the entity
 // the window needs is malformed) does not hold the batch forever: it counts
 // toward ErrStuck and the supervisor rebuilds the cache from Turso.
 func TestRecovery8UndecodableBackfillBody(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 86, 4)
+	e, w := newEnvWriter(t, 86, 4)
 	older := w.episode()
 	newer := w.episode()
-	cf := e.changefeed(changefeed.Options{})
-	e.publishAll(cf)
+	cf := e.publishNew(changefeed.Options{})
 	opts := cachestore.Options{MaxEpisodes: 1}
 	dir := e.builtCache(opts)
 	lineage, err := e.db.Lineage(t.Context())
@@ -124,19 +117,16 @@ func TestRecovery8UndecodableBackfillBody(t *testing.T) {
 // headers the server stored with it (batch id and sequence, commit) are
 // not replayed into the dead-letter stream, which allows no atomic batches.
 func TestRecovery8PoisonFromAtomicBatchIsParked(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 88, 4)
+	e, w := newEnvWriter(t, 88, 4)
 	w.episode()
-	cf := e.changefeed(changefeed.Options{})
-	e.publishAll(cf)
+	cf := e.publishNew(changefeed.Options{})
 	poisoned := nats.NewMsg("memsync.default.episode.poison")
 	poisoned.Data = []byte("{garbage")
 	_, err := jetstreamext.PublishMsgBatch(t.Context(), e.js, []*nats.Msg{poisoned})
 	mustDo(t, err)
 	after := w.episode()
 	e.publishAll(cf)
-	c := e.openCache("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})
-	e.catchUp(c)
+	c := e.caughtUp("", cachestore.Options{MaxEpisodes: 0}, worker.Options{})
 	if ok, _ := c.store.IsCached(protocol.EntityEpisode, after.ID); !ok {
 		t.Fatal("a later change was blocked by the poison message")
 	}

@@ -1,66 +1,17 @@
 package integration
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/changefeed"
-	"github.com/memsync/memsync/internal/rebuild"
 	"github.com/memsync/memsync/internal/seed"
 	"github.com/memsync/memsync/internal/testenv"
-	"github.com/memsync/memsync/internal/validate"
-	"github.com/memsync/memsync/worker"
 )
-
-// supervised runs rebuild.Supervise in the background; latest returns the
-// store it holds now (nil while rebuilding), stop ends it.
-type supervised struct {
-	stores chan *cachestore.Store
-	cur    *cachestore.Store
-	stop   func() error
-}
-
-func (e *env) supervise(cfg rebuild.Config) *supervised {
-	ctx, cancel := context.WithCancel(context.Background())
-	sv := &supervised{stores: make(chan *cachestore.Store, 16)}
-	errc := make(chan error, 1)
-	go func() {
-		errc <- rebuild.Supervise(ctx, cfg, func(s *cachestore.Store, _ *worker.Worker) { sv.stores <- s })
-	}()
-	sv.stop = sync.OnceValue(func() error { cancel(); return <-errc })
-	e.t.Cleanup(func() { _ = sv.stop() })
-	return sv
-}
-
-func (sv *supervised) latest() *cachestore.Store {
-	for {
-		select {
-		case s := <-sv.stores:
-			sv.cur = s
-		default:
-			return sv.cur
-		}
-	}
-}
-
-// waitConsistent waits until the supervised cache is consistent at the head.
-func (e *env) waitConsistent(sv *supervised, what string) {
-	e.t.Helper()
-	eventually(e.t, 60*time.Second, what, func() bool {
-		s := sv.latest()
-		if s == nil {
-			return false
-		}
-		r, err := validate.Run(e.t.Context(), e.db, s, nil)
-		return err == nil && r.Consistent && r.AppliedVersion == r.TursoHeadVersion
-	})
-}
 
 // The stream is deleted while the worker runs (no restart): the worker
 // notices, waits for the stream to come back (the changefeed re-creates it
@@ -68,13 +19,9 @@ func (e *env) waitConsistent(sv *supervised, what string) {
 func TestRecovery8StreamDeletedWhileWorkerRuns(t *testing.T) {
 	for _, source := range []string{"turso", "stream"} {
 		t.Run(source, func(t *testing.T) {
-			e := newEnv(t)
-			w := newWriter(t, e.db, 85, 4)
-			var first []string
-			for range 12 {
-				first = append(first, w.episode().ID)
-			}
-			e.publishAll(e.changefeed(changefeed.Options{}))
+			e, w := newEnvWriter(t, 85, 4)
+			first := w.episodes(12)
+			e.publishNew(changefeed.Options{})
 			opts := cachestore.Options{MaxEpisodes: 8}
 			dir := filepath.Join(t.TempDir(), "cache")
 			cfg := e.rebuildConfig(dir, opts)
@@ -82,14 +29,14 @@ func TestRecovery8StreamDeletedWhileWorkerRuns(t *testing.T) {
 				cfg.DB = nil
 			}
 			sv := e.supervise(cfg)
-			e.waitConsistent(sv, "the first sync")
+			sv.waitConsistent("the first sync")
 			mustDo(t, e.js.DeleteStream(t.Context(), "MEMSYNC"))
-			w.del("episodes", first[11]) // an in-window delete the new stream never carries
+			w.del("episodes", first[11].ID) // an in-window delete the new stream never carries
 			w.episode()
 			// Stands in for the running changefeed re-creating the stream
 			// (its side of issue 8, item 5).
-			e.publishAll(e.changefeed(changefeed.Options{}))
-			e.waitConsistent(sv, "the rebuilt cache")
+			e.publishNew(changefeed.Options{})
+			sv.waitConsistent("the rebuilt cache")
 			aside, _ := filepath.Glob(dir + ".aside-*")
 			if len(aside) != 1 || !strings.Contains(aside[0], "stream-replaced") {
 				t.Fatalf("no rebuild for the recreated stream: %v", aside)

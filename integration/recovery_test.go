@@ -3,20 +3,16 @@ package integration
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/changefeed"
 	"github.com/memsync/memsync/internal/rebuild"
-	"github.com/memsync/memsync/internal/seed"
-	"github.com/memsync/memsync/internal/validate"
+	"github.com/memsync/memsync/internal/supervisor"
 	"github.com/memsync/memsync/protocol"
 	"github.com/memsync/memsync/worker"
 )
@@ -28,20 +24,16 @@ func (e *env) rebuildConfig(dir string, opts cachestore.Options) rebuild.Config 
 // Both rebuild sources produce a consistent cache that keeps consuming
 // from the right place; old caches are kept aside, at most KeepAside.
 func TestRebuildFromTursoAndStream(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 61, 8)
+	e, w := newEnvWriter(t, 61, 8)
 	for range 30 {
 		w.embed("pattern", w.pattern().ID)
 		w.episode()
 	}
-	cf := e.changefeed(changefeed.Options{})
-	e.publishAll(cf)
+	cf := e.publishNew(changefeed.Options{})
 	opts := cachestore.Options{MaxEpisodes: 10}
 	dir := e.builtCache(opts)
 	for i, source := range []string{"turso", "stream", "turso", "stream", "turso"} {
-		for range 3 {
-			w.episode()
-		}
+		w.episodes(3)
 		e.publishAll(cf)
 		res, err := rebuild.Run(t.Context(), e.rebuildConfig(dir, opts), source, "test")
 		if err != nil {
@@ -50,12 +42,9 @@ func TestRebuildFromTursoAndStream(t *testing.T) {
 		if res.Aside == "" {
 			t.Fatalf("rebuild %d kept no old cache", i)
 		}
-		for range 2 { // changes after the rebuild are consumed from the right place
-			w.episode()
-		}
+		w.episodes(2) // changes after the rebuild are consumed from the right place
 		e.publishAll(cf)
-		c := e.openCache(dir, opts, worker.Options{})
-		e.catchUp(c)
+		c := e.caughtUp(dir, opts, worker.Options{})
 		if r := e.validate(c); !r.Consistent || r.AppliedVersion != r.TursoHeadVersion {
 			t.Fatalf("after rebuild %d from %s: %+v", i, source, r)
 		}
@@ -70,13 +59,9 @@ func TestRebuildFromTursoAndStream(t *testing.T) {
 // A rebuild from Turso reads only a snapshot: a cache far behind a long
 // stream resumes right after the checkpoint it started from.
 func TestTursoRebuildResumesAfterCheckpoint(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 62, 4)
-	for range 40 {
-		w.episode()
-	}
-	cf := e.changefeed(changefeed.Options{BatchSize: 10})
-	e.publishAll(cf)
+	e, w := newEnvWriter(t, 62, 4)
+	w.episodes(40)
+	cf := e.publishNew(changefeed.Options{BatchSize: 10})
 	opts := cachestore.Options{MaxEpisodes: 5}
 	dir := filepath.Join(t.TempDir(), "cache")
 	if _, err := rebuild.FromTurso(t.Context(), e.rebuildConfig(dir, opts), "test"); err != nil {
@@ -97,64 +82,14 @@ func TestTursoRebuildResumesAfterCheckpoint(t *testing.T) {
 	}
 }
 
-// corruptions damage a stopped cache the way disks and operators do.
-var corruptions = []struct {
-	name string
-	do   func(t *testing.T, dir string)
-}{
-	{"flipped bytes in an sstable", func(t *testing.T, dir string) {
-		flush(t, dir)
-		f := largest(t, dir, ".sst")
-		b, _ := os.ReadFile(f)
-		for i := len(b) / 4; i < len(b)/4+64 && i < len(b); i++ {
-			b[i] ^= 0xff
-		}
-		mustDo(t, os.WriteFile(f, b, 0o644))
-	}},
-	{"MANIFEST deleted", func(t *testing.T, dir string) {
-		m, _ := filepath.Glob(filepath.Join(dir, "MANIFEST-*"))
-		for _, f := range m {
-			mustDo(t, os.Remove(f))
-		}
-	}},
-	{"sstable truncated", func(t *testing.T, dir string) {
-		flush(t, dir)
-		f := largest(t, dir, ".sst")
-		st, _ := os.Stat(f)
-		mustDo(t, os.Truncate(f, st.Size()/2))
-	}},
-}
-
-func flush(t *testing.T, dir string) {
-	tamper(t, dir, func(db *pebble.DB) { mustDo(t, db.Flush()) })
-}
-
-func hasFile(dir, ext string) bool {
-	m, _ := filepath.Glob(filepath.Join(dir, "*"+ext))
-	return len(m) > 0
-}
-
-func largest(t *testing.T, dir, ext string) string {
-	m, _ := filepath.Glob(filepath.Join(dir, "*"+ext))
-	if len(m) == 0 {
-		t.Fatalf("no %s file in %s", ext, dir)
-	}
-	sort.Slice(m, func(i, j int) bool { a, _ := os.Stat(m[i]); b, _ := os.Stat(m[j]); return a.Size() > b.Size() })
-	return m[0]
-}
-
 // Each corruption is detected when the worker starts and repaired by an
 // automatic rebuild; the damaged directory is kept aside.
 func TestCorruptionIsDetectedAndRepaired(t *testing.T) {
 	for _, cc := range corruptions {
 		t.Run(cc.name, func(t *testing.T) {
-			e := newEnv(t)
-			w := newWriter(t, e.db, 63, 384)
-			for range 60 {
-				w.episode()
-			}
-			cf := e.changefeed(changefeed.Options{})
-			e.publishAll(cf)
+			e, w := newEnvWriter(t, 63, 384)
+			w.episodes(60)
+			e.publishNew(changefeed.Options{})
 			opts := cachestore.Options{MaxEpisodes: 50}
 			dir := e.builtCache(opts)
 			cc.do(t, dir)
@@ -167,62 +102,15 @@ func TestCorruptionIsDetectedAndRepaired(t *testing.T) {
 	}
 }
 
-// repairedBy supervises dir until it is consistent and checks that exactly
-// one rebuild for reason happened (its old cache kept aside).
-func (e *env) repairedBy(dir string, opts cachestore.Options, reason, what string) {
-	e.t.Helper()
-	e.superviseUntilConsistent(dir, opts)
-	if aside, _ := filepath.Glob(dir + ".aside-*" + reason + "*"); len(aside) != 1 {
-		e.t.Fatalf("%s: %v", what, aside)
-	}
-}
-
-// superviseUntilConsistent runs the supervised worker until the cache it
-// holds validates consistent at the Turso head.
-func (e *env) superviseUntilConsistent(dir string, opts cachestore.Options) {
-	e.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	stores := make(chan *cachestore.Store, 8)
-	errc := make(chan error, 1)
-	go func() {
-		errc <- rebuild.Supervise(ctx, e.rebuildConfig(dir, opts), func(s *cachestore.Store, _ *worker.Worker) { stores <- s })
-	}()
-	defer func() {
-		cancel()
-		if err := <-errc; err != nil {
-			e.t.Fatalf("supervise: %v", err)
-		}
-	}()
-	var s *cachestore.Store
-	eventually(e.t, 30*time.Second, "the supervised cache to be consistent", func() bool {
-		for drained := false; !drained; {
-			select {
-			case s = <-stores:
-			default:
-				drained = true
-			}
-		}
-		if s == nil {
-			return false
-		}
-		r, err := validate.Run(e.t.Context(), e.db, s, nil)
-		return err == nil && r.Consistent && r.AppliedVersion == r.TursoHeadVersion
-	})
-}
-
 // A stream deleted and recreated under a running worker is detected and the
 // cache is rebuilt from Turso; a purged stream is refilled by the changefeed
 // and the cache converges.
 func TestStreamRecreatedOrPurgedRecovers(t *testing.T) {
 	for _, mode := range []string{"recreated", "purged"} {
 		t.Run(mode, func(t *testing.T) {
-			e := newEnv(t)
-			w := newWriter(t, e.db, 64, 4)
-			for range 20 {
-				w.episode()
-			}
-			cf := e.changefeed(changefeed.Options{})
-			e.publishAll(cf)
+			e, w := newEnvWriter(t, 64, 4)
+			w.episodes(20)
+			e.publishNew(changefeed.Options{})
 			opts := cachestore.Options{MaxEpisodes: 8}
 			dir := e.builtCache(opts)
 			s, _ := e.js.Stream(t.Context(), "MEMSYNC")
@@ -233,9 +121,8 @@ func TestStreamRecreatedOrPurgedRecovers(t *testing.T) {
 			}
 			w.del("episodes", w.episode().ID)
 			w.episode()
-			cf2 := e.changefeed(changefeed.Options{})
-			e.publishAll(cf2)
-			e.superviseUntilConsistent(dir, opts)
+			e.publishNew(changefeed.Options{})
+			e.superviseUntilConsistent(e.rebuildConfig(dir, opts))
 		})
 	}
 }
@@ -243,20 +130,15 @@ func TestStreamRecreatedOrPurgedRecovers(t *testing.T) {
 // A cache offline for longer than the stream keeps delete tombstones may
 // have missed deletes: it is detected at start and rebuilt from Turso.
 func TestTombstoneRetentionExceeded(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 65, 4)
-	var eps []string
-	for range 6 {
-		eps = append(eps, w.episode().ID)
-	}
-	cf := e.changefeed(changefeed.Options{TombstoneTTL: time.Second})
-	e.publishAll(cf)
+	e, w := newEnvWriter(t, 65, 4)
+	eps := w.episodes(6)
+	cf := e.publishNew(changefeed.Options{TombstoneTTL: time.Second})
 	opts := cachestore.Options{MaxEpisodes: 0}
 	dir := e.builtCache(opts)
-	w.del("episodes", eps[2])
+	w.del("episodes", eps[2].ID)
 	e.publishAll(cf)
 	s, _ := e.js.Stream(t.Context(), "MEMSYNC")
-	subj, _ := protocol.EntitySubject("default", protocol.EntityEpisode, eps[2])
+	subj, _ := protocol.EntitySubject("default", protocol.EntityEpisode, eps[2].ID)
 	eventually(t, 10*time.Second, "the delete tombstone to expire", func() bool {
 		_, err := s.GetLastMsgForSubject(t.Context(), subj)
 		return errors.Is(err, jetstream.ErrMsgNotFound)
@@ -274,13 +156,9 @@ func TestTombstoneRetentionExceeded(t *testing.T) {
 // memsync's triggers disabled) is confirmed by a second pass and repaired
 // by a rebuild from Turso while the worker runs.
 func TestPeriodicValidationRepairsDivergence(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 66, 4)
-	var last seed.Episode
-	for range 5 {
-		last = w.episode()
-	}
-	e.publishAll(e.changefeed(changefeed.Options{}))
+	e, w := newEnvWriter(t, 66, 4)
+	last := w.episodes(5)[4]
+	e.publishNew(changefeed.Options{})
 	opts := cachestore.Options{MaxEpisodes: 3}
 	dir := e.builtCache(opts)
 	// A plain UPDATE with the update trigger dropped: Turso changes, the
@@ -291,11 +169,11 @@ func TestPeriodicValidationRepairsDivergence(t *testing.T) {
 	mustDo(t, err)
 	_, err = e.db.Install(t.Context()) // puts the trigger back
 	mustDo(t, err)
-	cfg := e.rebuildConfig(dir, opts)
+	cfg := supervisor.Options{Config: e.rebuildConfig(dir, opts)}
 	cfg.ValidateEvery = 100 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- rebuild.Supervise(ctx, cfg, nil) }()
+	go func() { done <- supervisor.Supervise(ctx, &cfg, nil) }()
 	eventually(t, 20*time.Second, "a rebuild for the divergence", func() bool {
 		aside, _ := filepath.Glob(dir + ".aside-*diverged*")
 		return len(aside) == 1
@@ -314,17 +192,13 @@ func TestPeriodicValidationRepairsDivergence(t *testing.T) {
 // retried with backoff, then declared stuck, and the cache is rebuilt from
 // Turso instead of blocking forever.
 func TestStuckBackfillIsRebuiltFromTurso(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 67, 4)
+	e, w := newEnvWriter(t, 67, 4)
 	older := w.episode()
 	newer := w.episode()
-	cf := e.changefeed(changefeed.Options{})
-	e.publishAll(cf)
+	cf := e.publishNew(changefeed.Options{})
 	opts := cachestore.Options{MaxEpisodes: 1}
 	dir := e.builtCache(opts)
-	s, _ := e.js.Stream(t.Context(), "MEMSYNC")
-	subj, _ := protocol.EntitySubject("default", protocol.EntityEpisode, older.ID)
-	mustDo(t, s.Purge(t.Context(), jetstream.WithPurgeSubject(subj)))
+	e.purgeEntity(protocol.EntityEpisode, older.ID)
 	w.del("episodes", newer.ID) // the window must now backfill the purged episode
 	e.publishAll(cf)
 	// INVARIANT 3: a batch that cannot be applied is never acknowledged and
@@ -334,24 +208,9 @@ func TestStuckBackfillIsRebuiltFromTurso(t *testing.T) {
 	if _, err := c.w.CatchUp(t.Context()); !errors.Is(err, worker.ErrStuck) {
 		t.Fatalf("a batch missing its backfill body: %v", err)
 	}
-	cons, err := s.Consumer(t.Context(), worker.ConsumerName("default", "default"))
-	mustDo(t, err)
-	info, err := cons.Info(t.Context())
-	mustDo(t, err)
-	if info.AckFloor.Stream > before || c.store.State().Position != before {
-		t.Fatalf("unapplied batch acknowledged: ack floor %d, position %d -> %d", info.AckFloor.Stream, before, c.store.State().Position)
+	if floor := e.ackFloor(worker.ConsumerName("default", "default")); floor > before || c.store.State().Position != before {
+		t.Fatalf("unapplied batch acknowledged: ack floor %d, position %d -> %d", floor, before, c.store.State().Position)
 	}
 	c.close(t)
 	e.repairedBy(dir, opts, "stuck", "no rebuild for the stuck batch")
-}
-
-// builtCache builds a cache from everything published so far, closes it and
-// returns its directory (the starting point of the recovery tests).
-func (e *env) builtCache(opts cachestore.Options) string {
-	e.t.Helper()
-	dir := filepath.Join(e.t.TempDir(), "cache")
-	c := e.openCache(dir, opts, worker.Options{})
-	e.catchUp(c)
-	c.close(e.t)
-	return dir
 }

@@ -16,13 +16,9 @@ import (
 // A graceful worker restart resumes from its acknowledged position: the
 // new worker receives only the new messages and re-applies nothing.
 func TestWorkerRestartResumes(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 31, 4)
-	for range 20 {
-		w.episode()
-	}
-	cf := e.changefeed(changefeed.Options{})
-	e.publishAll(cf)
+	e, w := newEnvWriter(t, 31, 4)
+	w.episodes(20)
+	cf := e.publishNew(changefeed.Options{})
 	opts := cachestore.Options{MaxEpisodes: 10}
 	c := e.openCache("", opts, worker.Options{BatchSize: 16})
 	if n := e.catchUp(c); n != 41 {
@@ -30,9 +26,7 @@ func TestWorkerRestartResumes(t *testing.T) {
 	}
 	c.close(t)
 
-	for range 5 {
-		w.episode()
-	}
+	w.episodes(5)
 	e.publishAll(cf)
 	c2 := e.openCache(c.dir, opts, worker.Options{BatchSize: 16})
 	n := e.catchUp(c2)
@@ -47,22 +41,16 @@ func TestWorkerRestartResumes(t *testing.T) {
 // deleted (or left behind) on the server is re-created right after the
 // cache's position, without redelivering what the cache already holds.
 func TestWorkerRecreatesConsumerAtCachePosition(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 32, 4)
-	for range 10 {
-		w.episode()
-	}
-	cf := e.changefeed(changefeed.Options{})
-	e.publishAll(cf)
+	e, w := newEnvWriter(t, 32, 4)
+	w.episodes(10)
+	cf := e.publishNew(changefeed.Options{})
 	opts := cachestore.Options{MaxEpisodes: 0}
 	dir := e.builtCache(opts)
 	s, _ := e.js.Stream(t.Context(), "MEMSYNC")
 	if err := s.DeleteConsumer(t.Context(), worker.ConsumerName("default", "default")); err != nil {
 		t.Fatal(err)
 	}
-	for range 2 {
-		w.episode()
-	}
+	w.episodes(2)
 	e.publishAll(cf)
 	c2 := e.openCache(dir, opts, worker.Options{})
 	if n := e.catchUp(c2); n != 5 || c2.w.Stats().Skipped != 0 {
@@ -74,15 +62,11 @@ func TestWorkerRecreatesConsumerAtCachePosition(t *testing.T) {
 // Redelivered and duplicate messages are no-ops (INVARIANT 4): replaying the
 // whole stream into a caught-up cache changes nothing.
 func TestReplayIsNoOp(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 33, 4)
-	for range 12 {
-		w.episode()
-	}
-	e.publishAll(e.changefeed(changefeed.Options{}))
+	e, w := newEnvWriter(t, 33, 4)
+	w.episodes(12)
+	e.publishNew(changefeed.Options{})
 	opts := cachestore.Options{MaxEpisodes: 5}
-	c := e.openCache("", opts, worker.Options{})
-	e.catchUp(c)
+	c := e.caughtUp("", opts, worker.Options{})
 	before := c.store.State()
 	c.close(t)
 	s, _ := e.js.Stream(t.Context(), "MEMSYNC")
@@ -135,18 +119,15 @@ func (quietPebble) Fatalf(f string, a ...any) {
 // stops with an error naming the recovery command instead of silently
 // following the new stream.
 func TestWorkerDetectsRecreatedStream(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 34, 4)
-	for range 5 {
-		w.episode()
-	}
-	e.publishAll(e.changefeed(changefeed.Options{}))
+	e, w := newEnvWriter(t, 34, 4)
+	w.episodes(5)
+	e.publishNew(changefeed.Options{})
 	opts := cachestore.Options{MaxEpisodes: 0}
 	dir := e.builtCache(opts)
 	if err := e.js.DeleteStream(t.Context(), "MEMSYNC"); err != nil {
 		t.Fatal(err)
 	}
-	e.publishAll(e.changefeed(changefeed.Options{}))
+	e.publishNew(changefeed.Options{})
 	c2 := e.openCache(dir, opts, worker.Options{})
 	_, err := c2.w.CatchUp(t.Context())
 	if !errors.Is(err, worker.ErrStreamReplaced) || !strings.Contains(err.Error(), "memsync rebuild") {

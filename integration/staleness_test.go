@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,23 +14,14 @@ import (
 // it reports itself stale with the lag in versions; resumed, it catches up
 // and is fresh again.
 func TestStalenessFromHeartbeats(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 91, 4)
-	for range 5 {
-		w.episode()
-	}
-	cf := e.changefeed(changefeed.Options{PollInterval: 10 * time.Millisecond, HeartbeatInterval: 50 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = cf.Run(ctx) }()
-	defer func() { cancel(); wg.Wait() }()
+	e, w := newEnvWriter(t, 91, 4)
+	w.episodes(5)
+	stopCF := inBackground(e.changefeed(changefeed.Options{PollInterval: 10 * time.Millisecond, HeartbeatInterval: 50 * time.Millisecond}).Run)
+	defer stopCF()
 
 	wo := worker.Options{FetchWait: 20 * time.Millisecond, StaleVersions: 3, StaleAfter: 300 * time.Millisecond}
 	c := e.openCache("", cachestore.Options{MaxEpisodes: 0}, wo)
-	wctx, wcancel := context.WithCancel(context.Background())
-	wdone := make(chan struct{})
-	go func() { defer close(wdone); _ = c.w.Run(wctx) }()
+	stopWorker := inBackground(c.w.Run)
 	eventually(t, 10*time.Second, "a fresh, caught-up worker", func() bool {
 		h := c.w.Health()
 		return h.CaughtUp && !h.Stale && h.Head > 0 && h.Lag == 0
@@ -40,9 +29,7 @@ func TestStalenessFromHeartbeats(t *testing.T) {
 
 	// Pause consumption: the worker keeps hearing heartbeats but cannot fetch.
 	pause(t, e, c)
-	for range 4 {
-		w.episode()
-	}
+	w.episodes(4)
 	eventually(t, 10*time.Second, "the paused worker to report itself stale", func() bool {
 		h := c.w.Health()
 		return h.Stale && h.Lag >= 8
@@ -52,8 +39,7 @@ func TestStalenessFromHeartbeats(t *testing.T) {
 		h := c.w.Health()
 		return !h.Stale && h.Lag == 0
 	})
-	wcancel()
-	<-wdone
+	stopWorker()
 }
 
 // pause/resume use `memsync consumer`, the server's consumer pause.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/internal/ops"
-	"github.com/memsync/memsync/internal/rebuild"
+	"github.com/memsync/memsync/internal/supervisor"
 	"github.com/memsync/memsync/protocol"
 )
 
@@ -19,11 +19,8 @@ import (
 // sync.trigger; `memsync trigger` asks all workers to validate and reads
 // both replies, rebuilds one worker by name, and pokes the changefeed.
 func TestTriggerFromCLI(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 81, 4)
-	for range 10 {
-		w.episode()
-	}
+	e, w := newEnvWriter(t, 81, 4)
+	w.episodes(10)
 	cf := e.changefeed(fast())
 	nc := e.js.Conn()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -35,7 +32,9 @@ func TestTriggerFromCLI(t *testing.T) {
 	for _, name := range []string{"w1", "w2"} {
 		cfg := e.rebuildConfig(filepath.Join(base, name), cachestore.Options{MaxEpisodes: 5})
 		cfg.Worker.Name = name
-		run(func(ctx context.Context) error { return rebuild.Supervise(ctx, cfg, nil) })
+		run(func(ctx context.Context) error {
+			return supervisor.Supervise(ctx, &supervisor.Options{Config: cfg}, nil)
+		})
 	}
 	defer func() { cancel(); wg.Wait() }()
 	natsFlag := "--nats=" + e.nats.ClientURL()
@@ -71,11 +70,8 @@ func TestTriggerFromCLI(t *testing.T) {
 // `memsync status --nats URL --worker NAME --json` answers from the running
 // worker (which holds its cache) through its micro service endpoint.
 func TestLiveStatus(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 82, 4)
-	for range 6 {
-		w.episode()
-	}
+	e, w := newEnvWriter(t, 82, 4)
+	w.episodes(6)
 	cf := e.changefeed(fast())
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -83,7 +79,7 @@ func TestLiveStatus(t *testing.T) {
 	go func() { defer wg.Done(); _ = cf.Run(ctx) }()
 	cfg := e.rebuildConfig(filepath.Join(t.TempDir(), "live"), cachestore.Options{MaxEpisodes: 4})
 	cfg.Worker.Name = "laptop-1"
-	go func() { defer wg.Done(); _ = rebuild.Supervise(ctx, cfg, nil) }()
+	go func() { defer wg.Done(); _ = supervisor.Supervise(ctx, &supervisor.Options{Config: cfg}, nil) }()
 	defer func() { cancel(); wg.Wait() }()
 	natsFlag := "--nats=" + e.nats.ClientURL()
 	var st map[string]any

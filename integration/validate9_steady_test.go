@@ -90,26 +90,17 @@ func (s *steadyWriter) halt(t *testing.T) {
 // lags (even behind a pruned change log) is never "diverged"; a lost
 // delete deep in the window is found within two validation passes.
 func TestValidationUnderSteadyWrites(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 93, 4)
-	var eps []seed.Episode
-	for range 150 {
-		eps = append(eps, w.episode())
-	}
-	cf := e.changefeed(changefeed.Options{PollInterval: 20 * time.Millisecond, PruneDelay: time.Millisecond})
-	e.publishAll(cf)
+	e, w := newEnvWriter(t, 93, 4)
+	eps := w.episodes(150)
+	cf := e.publishNew(changefeed.Options{PollInterval: 20 * time.Millisecond, PruneDelay: time.Millisecond})
 	opts := cachestore.Options{MaxEpisodes: 100}
-	c := e.openCache("", opts, worker.Options{FetchWait: 20 * time.Millisecond})
-	e.catchUp(c)
+	c := e.caughtUp("", opts, worker.Options{FetchWait: 20 * time.Millisecond})
 	e.mustConsistent(c)
 
 	sw := startSteadyWriter(w, eps, 20*time.Millisecond)
 	t.Cleanup(func() { sw.halt(t) })
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = cf.Run(ctx) }()
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	stopCF := inBackground(cf.Run)
+	t.Cleanup(func() { stopCF() })
 
 	// The worker is stopped: the cache falls behind while the changefeed
 	// publishes and prunes what it published.
@@ -130,11 +121,8 @@ func TestValidationUnderSteadyWrites(t *testing.T) {
 	}
 
 	// The worker runs and lags by a batch or two: never diverged either.
-	wctx, wcancel := context.WithCancel(context.Background())
-	var wwg sync.WaitGroup
-	wwg.Add(1)
-	go func() { defer wwg.Done(); _ = c.w.Run(wctx) }()
-	t.Cleanup(func() { wcancel(); wwg.Wait() })
+	stopWorker := inBackground(c.w.Run)
+	t.Cleanup(func() { stopWorker() })
 	eventually(t, 20*time.Second, "the worker to catch up", func() bool {
 		head, _ := e.db.Head(t.Context())
 		return head-c.store.State().AppliedVersion < 20
@@ -150,13 +138,9 @@ func TestValidationUnderSteadyWrites(t *testing.T) {
 	// pruned above the cache nobody can tell a lost delete from one not yet
 	// applied, so the changefeed now prunes as in production (after 3m) and
 	// the cache catches up past the pruned part first.
-	cancel()
-	wg.Wait()
-	cf2 := e.changefeed(changefeed.Options{PollInterval: 20 * time.Millisecond})
-	ctx2, cancel2 := context.WithCancel(context.Background())
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = cf2.Run(ctx2) }()
-	t.Cleanup(func() { cancel2(); wg.Wait() })
+	stopCF()
+	stopCF2 := inBackground(e.changefeed(changefeed.Options{PollInterval: 20 * time.Millisecond}).Run)
+	t.Cleanup(func() { stopCF2() })
 	eventually(t, 20*time.Second, "the cache past the pruned part of the log", func() bool {
 		ok, err := e.db.LogCovers(t.Context(), c.store.State().AppliedVersion)
 		return err == nil && ok

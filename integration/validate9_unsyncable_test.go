@@ -21,18 +21,11 @@ import (
 // reports it as unsyncable and the cache as consistent; a Turso rebuild
 // builds the same window; fixing the row brings it back.
 func TestUnsyncableRowLeavesTheWindow(t *testing.T) {
-	e := newEnv(t)
-	w := newWriter(t, e.db, 91, 4)
-	var eps []string
-	for range 8 {
-		eps = append(eps, w.episode().ID)
-	}
-	slices.Reverse(eps) // most recent first
-	cf := e.changefeed(changefeed.Options{})
-	e.publishAll(cf)
+	e, w := newEnvWriter(t, 91, 4)
+	eps := recentFirst(w.episodes(8))
+	cf := e.publishNew(changefeed.Options{})
 	opts := cachestore.Options{MaxEpisodes: 5}
-	c := e.openCache("", opts, worker.Options{})
-	e.catchUp(c)
+	c := e.caughtUp("", opts, worker.Options{})
 	e.mustConsistent(c)
 
 	bad := eps[1]
@@ -57,8 +50,7 @@ func TestUnsyncableRowLeavesTheWindow(t *testing.T) {
 	if _, err := rebuild.FromTurso(t.Context(), e.rebuildConfig(dir, opts), "test"); err != nil {
 		t.Fatal(err)
 	}
-	c2 := e.openCache(dir, opts, worker.Options{})
-	e.catchUp(c2)
+	c2 := e.caughtUp(dir, opts, worker.Options{})
 	if ids2, _ := c2.store.WindowIDs(); !slices.Equal(ids2, want) {
 		t.Fatalf("Turso rebuild window %v, want %v", ids2, want)
 	}

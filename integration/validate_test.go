@@ -31,18 +31,12 @@ func TestValidateDetectsTamperingAndStaleness(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
-			w := newWriter(t, e.db, 41, 4)
+			e, w := newEnvWriter(t, 41, 4)
 			pat := w.pattern()
-			var ep string
-			for range 6 {
-				ep = w.episode().ID
-			}
-			cf := e.changefeed(changefeed.Options{})
-			e.publishAll(cf)
+			ep := recentFirst(w.episodes(6))[0]
+			e.publishNew(changefeed.Options{})
 			opts := cachestore.Options{MaxEpisodes: 4}
-			c := e.openCache("", opts, worker.Options{})
-			e.catchUp(c)
+			c := e.caughtUp("", opts, worker.Options{})
 			e.mustConsistent(c)
 			c.close(t)
 			tamper(t, c.dir, func(db *pebble.DB) { tc.damage(t, db, ep, pat.ID) })
@@ -54,13 +48,10 @@ func TestValidateDetectsTamperingAndStaleness(t *testing.T) {
 		})
 	}
 	t.Run("stale", func(t *testing.T) {
-		e := newEnv(t)
-		w := newWriter(t, e.db, 42, 4)
+		e, w := newEnvWriter(t, 42, 4)
 		w.episode()
-		cf := e.changefeed(changefeed.Options{})
-		e.publishAll(cf)
-		c := e.openCache("", cachestore.Options{MaxEpisodes: 4}, worker.Options{})
-		e.catchUp(c)
+		cf := e.publishNew(changefeed.Options{})
+		c := e.caughtUp("", cachestore.Options{MaxEpisodes: 4}, worker.Options{})
 		e.mustConsistent(c)
 		w.episode() // not yet synced
 		r := e.validate(c)

@@ -37,6 +37,26 @@ func (w *writer) episode() seed.Episode {
 	return e
 }
 
+// episodes writes n episodes as episode does and returns them, oldest first.
+func (w *writer) episodes(n int) []seed.Episode {
+	w.t.Helper()
+	eps := make([]seed.Episode, n)
+	for i := range eps {
+		eps[i] = w.episode()
+	}
+	return eps
+}
+
+// recentFirst returns the ids of episodes written oldest first (by a
+// writer's episode), most recent first.
+func recentFirst(eps []seed.Episode) []string {
+	ids := make([]string, len(eps))
+	for i, ep := range eps {
+		ids[len(eps)-1-i] = ep.ID
+	}
+	return ids
+}
+
 func (w *writer) put(e seed.Episode) {
 	w.t.Helper()
 	if err := seed.PutEpisode(context.Background(), w.db.SQL(), e); err != nil {

@@ -8,36 +8,51 @@ import (
 	"github.com/memsync/memsync/worker"
 )
 
+// consumerArgs is the command line of consumer pause|resume.
+type consumerArgs struct {
+	*commandLine
+	nats     natsFlags
+	streams  streamFlags
+	action   string // pause or resume
+	worker   string
+	pauseFor time.Duration
+}
+
+func parseConsumer(args []string) (*consumerArgs, error) {
+	if len(args) == 0 || (args[0] != "pause" && args[0] != "resume") {
+		return nil, usageError(fmt.Errorf("usage: memsync consumer pause|resume --worker NAME [--for 10m]"))
+	}
+	a := &consumerArgs{commandLine: newCommandLine("consumer " + args[0]), action: args[0]}
+	a.use(&a.nats, &a.streams)
+	a.fs.StringVar(&a.worker, "worker", "default", "worker whose consumer to pause or resume")
+	a.fs.DurationVar(&a.pauseFor, "for", 10*time.Minute, "pause length")
+	return a, a.parse(args[1:])
+}
+
 // runConsumer pauses or resumes a worker's durable consumer on the server
 // (maintenance, or to watch staleness detection work).
 func runConsumer(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "pause" && args[0] != "resume") {
-		return &exitError{2, fmt.Errorf("usage: memsync consumer pause|resume --worker NAME [--for 10m]")}
-	}
-	c := newFlags("consumer " + args[0])
-	c.natsFlags()
-	c.fs.StringVar(&c.workerName, "worker", "default", "worker whose consumer to pause or resume")
-	dur := c.fs.Duration("for", 10*time.Minute, "pause length")
-	if err := c.parse(args[1:]); err != nil {
+	a, err := parseConsumer(args)
+	if err != nil {
 		return err
 	}
-	n, err := c.connectNATS(c.logger(), false)
+	n, err := a.nats.connect(a.logger(), false)
 	if err != nil {
 		return err
 	}
 	defer n.close()
-	s, err := n.js.Stream(ctx, c.stream)
+	s, err := n.js.Stream(ctx, a.streams.stream)
 	if err != nil {
 		return err
 	}
-	name := worker.ConsumerName(c.dbName, c.workerName)
-	if args[0] == "resume" {
+	name := worker.ConsumerName(a.streams.dbName, a.worker)
+	if a.action == "resume" {
 		_, err = s.ResumeConsumer(ctx, name)
 	} else {
-		_, err = s.PauseConsumer(ctx, name, time.Now().Add(*dur))
+		_, err = s.PauseConsumer(ctx, name, time.Now().Add(a.pauseFor))
 	}
 	if err == nil {
-		fmt.Printf("consumer %s %sd\n", name, args[0])
+		fmt.Printf("consumer %s %sd\n", name, a.action)
 	}
 	return err
 }

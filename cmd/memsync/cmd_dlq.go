@@ -26,39 +26,54 @@ type deadLetter struct {
 	Time    time.Time       `json:"time"`
 }
 
-func runDLQ(ctx context.Context, args []string) error {
+// dlqArgs is the command line of dlq list|retry.
+type dlqArgs struct {
+	*commandLine
+	turso   tursoFlags
+	nats    natsFlags
+	streams streamFlags
+	action  string // list or retry
+	all     bool
+	seq     uint64
+}
+
+func parseDLQ(args []string) (*dlqArgs, error) {
 	if len(args) == 0 || (args[0] != "list" && args[0] != "retry") {
-		return &exitError{2, fmt.Errorf("usage: memsync dlq list|retry [flags]")}
+		return nil, usageError(fmt.Errorf("usage: memsync dlq list|retry [flags]"))
 	}
-	c := newFlags("dlq " + args[0])
-	c.tursoFlags()
-	c.natsFlags()
-	all := c.fs.Bool("all", false, "retry every dead letter")
-	seq := c.fs.Uint64("seq", 0, "retry the dead letter with this sequence")
-	if err := c.parse(args[1:]); err != nil {
+	a := &dlqArgs{commandLine: newCommandLine("dlq " + args[0]), action: args[0]}
+	a.use(&a.turso, &a.nats, &a.streams)
+	a.fs.BoolVar(&a.all, "all", false, "retry every dead letter")
+	a.fs.Uint64Var(&a.seq, "seq", 0, "retry the dead letter with this sequence")
+	return a, a.parse(args[1:])
+}
+
+// runDLQ lists the dead letters (one JSON object a line) or retries them.
+func runDLQ(ctx context.Context, args []string) error {
+	a, err := parseDLQ(args)
+	if err != nil {
 		return err
 	}
-	log := c.logger()
-	n, err := c.connectNATS(log, false)
+	n, err := a.nats.connect(a.logger(), false)
 	if err != nil {
 		return err
 	}
 	defer n.close()
-	letters, err := readDeadLetters(ctx, n.js, c.dlqStream)
+	letters, err := readDeadLetters(ctx, n.js, a.streams.dlqStream)
 	if err != nil {
 		return err
 	}
-	if args[0] == "list" {
+	if a.action == "list" {
 		enc := json.NewEncoder(os.Stdout)
 		for _, l := range letters {
 			_ = enc.Encode(l)
 		}
 		return nil
 	}
-	if !*all && *seq == 0 {
-		return &exitError{2, errors.New("dlq retry needs --seq N or --all")}
+	if !a.all && a.seq == 0 {
+		return usageError(errors.New("dlq retry needs --seq N or --all"))
 	}
-	return retryDeadLetters(ctx, c, n.js, letters, *seq)
+	return a.retry(ctx, n.js, letters)
 }
 
 func readDeadLetters(ctx context.Context, js jetstream.JetStream, stream string) ([]deadLetter, error) {
@@ -100,21 +115,21 @@ func toDeadLetter(m *jetstream.RawStreamMsg) deadLetter {
 	return l
 }
 
-// retryDeadLetters re-captures each entity in Turso (the changefeed then
-// publishes its current row) and removes the dead letter.
-func retryDeadLetters(ctx context.Context, c *common, js jetstream.JetStream, letters []deadLetter, only uint64) error {
-	db, err := c.openTurso(ctx)
+// retry re-captures each entity in Turso (the changefeed then publishes its
+// current row) and removes its dead letter; with --seq only that one.
+func (a *dlqArgs) retry(ctx context.Context, js jetstream.JetStream, letters []deadLetter) error {
+	db, err := a.turso.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	s, err := js.Stream(ctx, c.dlqStream)
+	s, err := js.Stream(ctx, a.streams.dlqStream)
 	if err != nil {
 		return err
 	}
 	retried := 0
 	for _, l := range letters {
-		if (only != 0 && l.Seq != only) || l.Entity == "" {
+		if (a.seq != 0 && l.Seq != a.seq) || l.Entity == "" {
 			continue
 		}
 		if err := db.Recapture(ctx, l.Entity, l.ID); err != nil {

@@ -8,25 +8,40 @@ import (
 	"github.com/memsync/memsync/protocol"
 )
 
-// runGet prints one cached entity: memsync get episode|pattern|embedding ID.
+// getArgs is the command line of get: get episode|pattern|embedding ID.
+type getArgs struct {
+	*commandLine
+	read   readFlags
+	asJSON bool
+}
+
+func parseGet(args []string) (*getArgs, error) {
+	a := &getArgs{commandLine: newCommandLine("get")}
+	a.use(&a.read)
+	a.maxArgs = 2
+	a.fs.BoolVar(&a.asJSON, "json", false, "print one JSON object")
+	if err := a.parse(args); err != nil {
+		return a, err
+	}
+	if len(a.args) != 2 {
+		return a, usageError(fmt.Errorf("usage: memsync get episode|pattern|embedding ID"))
+	}
+	return a, nil
+}
+
+// runGet prints one cached entity.
 func runGet(ctx context.Context, args []string) error {
-	c := newFlags("get")
-	c.readFlags()
-	c.maxArgs = 2
-	asJSON := c.fs.Bool("json", false, "print one JSON object")
-	if err := c.parse(args); err != nil {
+	a, err := parseGet(args)
+	if err != nil {
 		return err
 	}
-	if len(c.args) != 2 {
-		return &exitError{2, fmt.Errorf("usage: memsync get episode|pattern|embedding ID")}
-	}
-	req := query.GetRequest{Kind: protocol.Entity(c.args[0]), ID: c.args[1]}
-	return c.withReader(ctx, false, func(svc query.Service) error {
+	req := query.GetRequest{Kind: protocol.Entity(a.args[0]), ID: a.args[1]}
+	return a.read.withReader(ctx, false, func(svc query.Service) error {
 		r, err := svc.Get(ctx, req)
 		if err != nil {
 			return err
 		}
-		if *asJSON {
+		if a.asJSON {
 			return printJSON(r)
 		}
 		return printEntity(r)

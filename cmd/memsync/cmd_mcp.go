@@ -7,22 +7,33 @@ import (
 	"github.com/memsync/memsync/internal/mcpserver"
 )
 
+// mcpArgs is the command line of mcp.
+type mcpArgs struct {
+	*commandLine
+	read readFlags
+}
+
+func parseMCP(args []string) (*mcpArgs, error) {
+	a := &mcpArgs{commandLine: newCommandLine("mcp")}
+	a.use(&a.read)
+	return a, a.parse(args)
+}
+
 // runMCP serves the cache's read API as MCP tools on stdin/stdout: through
 // the running worker's endpoint, or on the cache opened read-only when no
 // worker runs. Logs go to stderr; stdout carries only the protocol.
 func runMCP(ctx context.Context, args []string) error {
-	c := newFlags("mcp")
-	c.readFlags()
-	if err := c.parse(args); err != nil {
+	a, err := parseMCP(args)
+	if err != nil {
 		return err
 	}
-	log := c.logger() // stderr: stdout carries only the protocol
-	svc, closeFn, err := c.reader(true)
+	log := a.logger() // stderr: stdout carries only the protocol
+	svc, closeFn, err := a.read.reader(true)
 	if err != nil {
 		return readExit(err)
 	}
 	defer closeFn()
-	log.Debug("MCP server on stdio", "worker", c.workerName)
+	log.Debug("MCP server on stdio", "worker", a.read.worker)
 	return mcpserver.RunStdio(ctx, svc, &mcpserver.Options{Version: version(), Logger: log.With("component", "mcp")})
 }
 

@@ -5,22 +5,29 @@ import (
 	"path/filepath"
 )
 
+// natsArgs is the command line of nats.
+type natsArgs struct {
+	*commandLine
+	server natsServerFlags
+}
+
+func parseNATS(args []string) (*natsArgs, error) {
+	a := &natsArgs{commandLine: newCommandLine("nats")}
+	a.use(&a.server)
+	return a, a.parse(args)
+}
+
+// runNATS runs a NATS JetStream server with its store in <data-dir>/nats
+// until ctx is done.
 func runNATS(ctx context.Context, args []string) error {
-	c := newFlags("nats")
-	o := natsServerFlags{}
-	c.fs.StringVar(&o.listen, "listen", "127.0.0.1:4222", "HOST:PORT for clients")
-	c.fs.StringVar(&o.config, "config", "", "nats-server configuration file (accounts, users, permissions); the flags override its listen, store and cluster settings")
-	c.fs.StringVar(&o.name, "server-name", "", "server name (required in a cluster)")
-	c.fs.StringVar(&o.cluster, "cluster-name", "memsync", "cluster name")
-	c.fs.StringVar(&o.clusterListen, "cluster-listen", "", "HOST:PORT for cluster routes (enables clustering)")
-	c.fs.StringVar(&o.routes, "routes", "", "comma-separated nats-route://HOST:PORT of the other nodes")
-	if err := c.parse(args); err != nil {
+	a, err := parseNATS(args)
+	if err != nil {
 		return err
 	}
-	log := c.logger()
-	opts, err := o.options(filepath.Join(c.dataDir, "nats"))
+	log := a.logger()
+	opts, err := a.server.options(filepath.Join(a.dataDir, "nats"))
 	if err != nil {
-		return &exitError{2, err}
+		return usageError(err)
 	}
 	srv, err := startServer(opts)
 	if err != nil {

@@ -9,37 +9,49 @@ import (
 	"github.com/memsync/memsync/internal/rebuild"
 )
 
+// rebuildArgs is the command line of rebuild.
+type rebuildArgs struct {
+	*workerHost
+	from string // turso or stream
+}
+
+func parseRebuild(args []string) (*rebuildArgs, error) {
+	a := &rebuildArgs{workerHost: newWorkerHost("rebuild")}
+	a.fs.StringVar(&a.from, "from", "turso", "rebuild source: turso (a consistent snapshot) or stream (the compacted stream)")
+	if err := a.parse(args); err != nil {
+		return a, err
+	}
+	if a.from != "turso" && a.from != "stream" {
+		return a, usageError(fmt.Errorf("--from %q: want turso or stream", a.from))
+	}
+	return a, nil
+}
+
+// runRebuild rebuilds the cache from --from and swaps it in, keeping the
+// old one aside.
 func runRebuild(ctx context.Context, args []string) error {
-	c := newFlags("rebuild")
-	c.tursoFlags()
-	c.natsFlags()
-	c.cacheFlags()
-	c.workerFlags()
-	from := c.fs.String("from", "turso", "rebuild source: turso (a consistent snapshot) or stream (the compacted stream)")
-	if err := c.parse(args); err != nil {
+	a, err := parseRebuild(args)
+	if err != nil {
 		return err
 	}
-	if *from != "turso" && *from != "stream" {
-		return &exitError{2, fmt.Errorf("--from %q: want turso or stream", *from)}
-	}
-	log := c.logger()
+	log := a.logger()
 	// Hold the live cache's lock while building, so a running worker is
 	// refused instead of having its directory swapped under it.
-	live, err := c.openCache()
+	live, err := a.cache.open()
 	if errors.Is(err, cachestore.ErrLocked) {
-		return &exitError{2, fmt.Errorf("%w; stop the worker first", err)}
+		return usageError(fmt.Errorf("%w; stop the worker first", err))
 	}
 	if err != nil && !errors.Is(err, cachestore.ErrCorrupt) && !errors.Is(err, cachestore.ErrConfigChanged) {
 		return err
 	}
-	n, err := c.connectNATS(log, true)
+	n, err := a.nats.connect(log, true)
 	if err != nil {
 		return err
 	}
 	defer n.close()
-	cfg := c.rebuildConfig(n, nil, log)
-	if *from == "turso" {
-		db, err := c.openTurso(ctx)
+	cfg := a.rebuildConfig(n, nil, log)
+	if a.from == "turso" {
+		db, err := a.turso.open(ctx)
 		if err != nil {
 			return err
 		}
@@ -48,16 +60,16 @@ func runRebuild(ctx context.Context, args []string) error {
 	}
 	p := newProgress("rebuild", log)
 	cfg.Progress = p.update
-	res, err := c.buildWhileHolding(ctx, cfg, *from, live)
+	res, err := a.buildWhileHolding(ctx, cfg, a.from, live)
 	p.done()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("rebuilt %s from %s: %d entities, position %d; old cache kept at %s\n", cfg.Dir, res.Source, res.Entities, res.Position, orNone(res.Aside))
+	fmt.Printf("rebuilt %s from %s: %d entities, position %d; old cache kept at %s\n", cfg.Dir, res.Source, res.Entities, res.Position, noneIfEmpty(res.Aside))
 	return nil
 }
 
-func (c *common) buildWhileHolding(ctx context.Context, cfg rebuild.Config, from string, live *cachestore.Store) (rebuild.Result, error) {
+func (c *workerHost) buildWhileHolding(ctx context.Context, cfg rebuild.Config, from string, live *cachestore.Store) (rebuild.Result, error) {
 	if live != nil {
 		defer live.Close()
 	}
@@ -68,7 +80,8 @@ func (c *common) buildWhileHolding(ctx context.Context, cfg rebuild.Config, from
 	})
 }
 
-func orNone(s string) string {
+// noneIfEmpty shows an empty path as "(none)".
+func noneIfEmpty(s string) string {
 	if s == "" {
 		return "(none)"
 	}

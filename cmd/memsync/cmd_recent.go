@@ -7,37 +7,49 @@ import (
 	"github.com/memsync/memsync/internal/query"
 )
 
-// filterFlags are the filters shared by recent and search.
-func (c *common) filterFlags(f *query.Filter) {
-	c.fs.StringVar(&f.Domain, "domain", "", "only this domain")
-	c.fs.StringVar(&f.TaskType, "task-type", "", "only this task type (episodes)")
-	c.fs.StringVar(&f.Language, "language", "", "only this language")
-	c.fs.Int64Var(&f.Since, "since", 0, "only episodes that started at or after this unix time (patterns: updated)")
+// filterFlags registers the filters shared by recent and search into f.
+func filterFlags(cl *commandLine, f *query.Filter) {
+	cl.fs.StringVar(&f.Domain, "domain", "", "only this domain")
+	cl.fs.StringVar(&f.TaskType, "task-type", "", "only this task type (episodes)")
+	cl.fs.StringVar(&f.Language, "language", "", "only this language")
+	cl.fs.Int64Var(&f.Since, "since", 0, "only episodes that started at or after this unix time (patterns: updated)")
 }
 
-// runRecent lists the most recent cached episodes.
+// recentArgs is the command line of recent.
+type recentArgs struct {
+	*commandLine
+	read   readFlags
+	req    query.RecentRequest
+	asJSON bool
+}
+
+func parseRecent(args []string) (*recentArgs, error) {
+	a := &recentArgs{commandLine: newCommandLine("recent")}
+	a.use(&a.read)
+	a.fs.IntVar(&a.req.Limit, "limit", query.DefaultLimit, fmt.Sprintf("episodes to list (at most %d)", query.MaxLimit))
+	filterFlags(a.commandLine, &a.req.Filter)
+	a.fs.BoolVar(&a.asJSON, "json", false, "print one JSON object")
+	return a, a.parse(args)
+}
+
+// runRecent lists the most recent cached episodes (exit 1 when none matches).
 func runRecent(ctx context.Context, args []string) error {
-	c := newFlags("recent")
-	c.readFlags()
-	var req query.RecentRequest
-	c.fs.IntVar(&req.Limit, "limit", query.DefaultLimit, fmt.Sprintf("episodes to list (at most %d)", query.MaxLimit))
-	c.filterFlags(&req.Filter)
-	asJSON := c.fs.Bool("json", false, "print one JSON object")
-	if err := c.parse(args); err != nil {
+	a, err := parseRecent(args)
+	if err != nil {
 		return err
 	}
-	return c.withReader(ctx, false, func(svc query.Service) error {
-		r, err := svc.Recent(ctx, req)
+	return a.read.withReader(ctx, false, func(svc query.Service) error {
+		r, err := svc.Recent(ctx, a.req)
 		if err != nil {
 			return err
 		}
-		if *asJSON {
+		if a.asJSON {
 			err = printJSON(r)
 		} else {
 			err = printRecent(r)
 		}
 		if err == nil && len(r.Episodes) == 0 {
-			return &exitError{1, nil}
+			return &exitError{exitFailure, nil}
 		}
 		return err
 	})

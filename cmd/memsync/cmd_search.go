@@ -11,50 +11,66 @@ import (
 	"github.com/memsync/memsync/protocol"
 )
 
-// runSearch runs a keyword, vector or hybrid search over the cache.
-func runSearch(ctx context.Context, args []string) error {
-	c := newFlags("search")
-	c.readFlags()
-	c.maxArgs = 1
-	var req query.SearchRequest
-	kind := c.fs.String("kind", "", "only episode or pattern hits")
-	vector := c.fs.String("vector", "", "query vector: a JSON array of floats, or @file.json")
-	c.fs.StringVar(&req.SimilarTo, "similar-to", "", "use this episode's, pattern's or embedding's own embedding as the query (itself left out)")
-	c.fs.StringVar(&req.Model, "model", "", "only embeddings of this model")
-	c.fs.StringVar(&req.Mode, "mode", "", "hybrid, keyword or vector (default: hybrid with text and a vector, else the one given)")
-	c.fs.IntVar(&req.Limit, "limit", query.DefaultLimit, fmt.Sprintf("hits to return (at most %d)", query.MaxLimit))
-	c.fs.BoolVar(&req.Explain, "explain", false, "show each component of each hit's score")
-	c.filterFlags(&req.Filter)
-	asJSON := c.fs.Bool("json", false, "print one JSON object")
-	if err := c.parse(args); err != nil {
-		return err
+// searchArgs is the command line of search: TEXT, --similar-to ID or --vector.
+type searchArgs struct {
+	*commandLine
+	read   readFlags
+	req    query.SearchRequest
+	asJSON bool
+}
+
+func parseSearch(args []string) (*searchArgs, error) {
+	a := &searchArgs{commandLine: newCommandLine("search")}
+	a.use(&a.read)
+	a.maxArgs = 1
+	kind := a.fs.String("kind", "", "only episode or pattern hits")
+	vector := a.fs.String("vector", "", "query vector: a JSON array of floats, or @file.json")
+	a.fs.StringVar(&a.req.SimilarTo, "similar-to", "", "use this episode's, pattern's or embedding's own embedding as the query (itself left out)")
+	a.fs.StringVar(&a.req.Model, "model", "", "only embeddings of this model")
+	a.fs.StringVar(&a.req.Mode, "mode", "", "hybrid, keyword or vector (default: hybrid with text and a vector, else the one given)")
+	a.fs.IntVar(&a.req.Limit, "limit", query.DefaultLimit, fmt.Sprintf("hits to return (at most %d)", query.MaxLimit))
+	a.fs.BoolVar(&a.req.Explain, "explain", false, "show each component of each hit's score")
+	filterFlags(a.commandLine, &a.req.Filter)
+	a.fs.BoolVar(&a.asJSON, "json", false, "print one JSON object")
+	if err := a.parse(args); err != nil {
+		return a, err
 	}
-	if len(c.args) == 1 {
-		req.Text = c.args[0]
+	if len(a.args) == 1 {
+		a.req.Text = a.args[0]
 	}
-	req.Kind = protocol.Entity(*kind)
+	a.req.Kind = protocol.Entity(*kind)
 	if *vector != "" {
 		v, err := parseVector(*vector)
 		if err != nil {
-			return &exitError{2, err}
+			return a, usageError(err)
 		}
-		req.Vector = v
+		a.req.Vector = v
 	}
-	if req.Text == "" && req.SimilarTo == "" && len(req.Vector) == 0 {
-		return &exitError{2, fmt.Errorf("usage: memsync search TEXT | --similar-to ID | --vector '[...]' [flags]")}
+	if a.req.Text == "" && a.req.SimilarTo == "" && len(a.req.Vector) == 0 {
+		return a, usageError(fmt.Errorf("usage: memsync search TEXT | --similar-to ID | --vector '[...]' [flags]"))
 	}
-	return c.withReader(ctx, true, func(svc query.Service) error {
-		r, err := svc.Search(ctx, req)
+	return a, nil
+}
+
+// runSearch runs a keyword, vector or hybrid search over the cache (exit 1
+// when nothing matches).
+func runSearch(ctx context.Context, args []string) error {
+	a, err := parseSearch(args)
+	if err != nil {
+		return err
+	}
+	return a.read.withReader(ctx, true, func(svc query.Service) error {
+		r, err := svc.Search(ctx, a.req)
 		if err != nil {
 			return err
 		}
-		if *asJSON {
+		if a.asJSON {
 			err = printJSON(r)
 		} else {
-			err = printHits(r, req.Explain)
+			err = printHits(r, a.req.Explain)
 		}
 		if err == nil && len(r.Hits) == 0 {
-			return &exitError{1, nil}
+			return &exitError{exitFailure, nil}
 		}
 		return err
 	})

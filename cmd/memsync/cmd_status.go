@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/memsync/memsync/cachestore"
@@ -28,45 +27,71 @@ type statusReport struct {
 	Warnings         []string          `json:"warnings,omitempty"` // status_warn.go
 }
 
+// statusArgs is the command line of status.
+type statusArgs struct {
+	*commandLine
+	turso   tursoFlags
+	nats    natsFlags
+	streams streamFlags
+	cache   cacheFlags
+	asJSON  bool
+}
+
+func parseStatus(args []string) (*statusArgs, error) {
+	a := &statusArgs{commandLine: newCommandLine("status")}
+	a.use(&a.turso, &a.nats, &a.streams, &a.cache)
+	a.fs.BoolVar(&a.asJSON, "json", false, "print as JSON")
+	return a, a.parse(args)
+}
+
+// runStatus prints a worker's status: live from the running worker when
+// one answers through NATS, otherwise read from its cache and Turso.
 func runStatus(ctx context.Context, args []string) error {
-	c := newFlags("status")
-	c.tursoFlags()
-	c.natsFlags()
-	c.cacheFlags()
-	asJSON := c.fs.Bool("json", false, "print as JSON")
-	if err := c.parse(args); err != nil {
+	a, err := parseStatus(args)
+	if err != nil {
 		return err
 	}
-	log := c.logger()
-	var n *natsConn // one connection serves the live form and the dead-letter count
-	if c.natsURL == "" {
-		c.natsURL = c.discoveredNATS()
+	n, err := a.connectIfServed() // one connection serves the live form and the dead-letter count
+	if err != nil {
+		return err
 	}
-	if c.natsURL != "" {
-		var err error
-		if n, err = c.connectNATS(log, false); err != nil {
-			return err
-		}
+	if n != nil {
 		defer n.close()
 	}
-	if live, ok := c.liveStatus(ctx, n); ok {
-		live = withWarnings(live, c.statusWarnings(ctx))
-		if *asJSON {
+	if live, ok := a.liveStatus(ctx, n); ok {
+		live = withWarnings(live, a.warnings(ctx))
+		if a.asJSON {
 			fmt.Println(string(live))
 			return nil
 		}
 		return printLive(live)
 	}
-	s, err := offlineStatus(ctx, c, n)
+	s, err := a.offline(ctx, n)
 	if err != nil {
-		return &exitError{2, err}
+		return &exitError{exitBadInput, err}
 	}
-	s.Warnings = c.statusWarnings(ctx)
-	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+	s.Warnings = a.warnings(ctx)
+	if a.asJSON {
+		return printJSON(s)
 	}
+	printOffline(s)
+	return nil
+}
+
+// connectIfServed connects to --nats, or to the NATS server `run` embeds
+// for --data-dir; nil when there is neither.
+func (a *statusArgs) connectIfServed() (*natsConn, error) {
+	log := a.logger()
+	if a.nats.url == "" {
+		a.nats.url = a.nats.discovered()
+	}
+	if a.nats.url == "" {
+		return nil, nil
+	}
+	return a.nats.connect(log, false)
+}
+
+func printOffline(s *statusReport) {
 	fmt.Printf("worker %s (%s)\n  applied version %d, Turso head %d, lag %d, stale %v\n  last sync %v\n  cached: %d episodes, %d patterns, %d embeddings\n",
 		s.Worker, s.Cache, s.AppliedVersion, s.TursoHeadVersion, s.Lag, s.Stale, s.LastSync, s.Counts.Episodes, s.Counts.Patterns, s.Counts.Embeddings)
 	if s.LastError != "" {
@@ -75,12 +100,11 @@ func runStatus(ctx context.Context, args []string) error {
 	for _, w := range s.Warnings {
 		fmt.Printf("  warning: %s\n", w)
 	}
-	return nil
 }
 
-// offlineStatus reads a stopped worker's cache and Turso.
-func offlineStatus(ctx context.Context, c *common, n *natsConn) (*statusReport, error) {
-	store, err := c.openExistingCache()
+// offline reads a stopped worker's cache and Turso.
+func (a *statusArgs) offline(ctx context.Context, n *natsConn) (*statusReport, error) {
+	store, err := a.cache.openExisting()
 	if errors.Is(err, cachestore.ErrLocked) {
 		return nil, fmt.Errorf("%w (the worker is running: give --nats for its live status)", err)
 	}
@@ -89,7 +113,7 @@ func offlineStatus(ctx context.Context, c *common, n *natsConn) (*statusReport, 
 	}
 	defer store.Close()
 	st := store.State()
-	s := &statusReport{Worker: c.workerName, Cache: store.Dir(), AppliedVersion: st.AppliedVersion, Position: st.Position}
+	s := &statusReport{Worker: a.cache.worker, Cache: store.Dir(), AppliedVersion: st.AppliedVersion, Position: st.Position}
 	if st.LastSyncMs > 0 {
 		t := time.UnixMilli(st.LastSyncMs).UTC()
 		s.LastSync = &t
@@ -97,18 +121,18 @@ func offlineStatus(ctx context.Context, c *common, n *natsConn) (*statusReport, 
 	if s.Counts, err = store.Counts(); err != nil {
 		return nil, err
 	}
-	s.TursoHeadVersion, s.LastError = tursoHead(ctx, c)
+	s.TursoHeadVersion, s.LastError = a.tursoHead(ctx)
 	if s.TursoHeadVersion > s.AppliedVersion {
 		s.Lag = s.TursoHeadVersion - s.AppliedVersion
 	}
 	s.Stale = s.Lag > 0 || s.LastError != ""
-	s.DeadLetters = c.deadLetterCount(ctx, n)
+	s.DeadLetters = a.deadLetterCount(ctx, n)
 	return s, nil
 }
 
 // tursoHead reads the change-log head; an unreachable Turso is reported, not fatal.
-func tursoHead(ctx context.Context, c *common) (uint64, string) {
-	db, err := c.openTurso(ctx)
+func (a *statusArgs) tursoHead(ctx context.Context) (uint64, string) {
+	db, err := a.turso.open(ctx)
 	if err != nil {
 		return 0, err.Error()
 	}
@@ -121,13 +145,13 @@ func tursoHead(ctx context.Context, c *common) (uint64, string) {
 }
 
 // deadLetterCount counts the dead-letter stream when --nats is given.
-func (c *common) deadLetterCount(ctx context.Context, n *natsConn) *uint64 {
+func (a *statusArgs) deadLetterCount(ctx context.Context, n *natsConn) *uint64 {
 	if n == nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	s, err := n.js.Stream(ctx, c.dlqStream)
+	s, err := n.js.Stream(ctx, a.streams.dlqStream)
 	if err != nil {
 		zero := uint64(0)
 		return &zero
@@ -141,13 +165,13 @@ func (c *common) deadLetterCount(ctx context.Context, n *natsConn) *uint64 {
 
 // liveStatus asks a running worker's status endpoint (with --nats); false
 // when no worker answers, and the offline form is used instead.
-func (c *common) liveStatus(ctx context.Context, n *natsConn) ([]byte, bool) {
+func (a *statusArgs) liveStatus(ctx context.Context, n *natsConn) ([]byte, bool) {
 	if n == nil {
 		return nil, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	m, err := n.nc.RequestWithContext(ctx, protocol.ServiceSubject(c.dbName, c.workerName, "status"), nil)
+	m, err := n.nc.RequestWithContext(ctx, protocol.ServiceSubject(a.streams.dbName, a.cache.worker, "status"), nil)
 	if err != nil {
 		return nil, false
 	}

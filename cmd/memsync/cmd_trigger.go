@@ -12,32 +12,49 @@ import (
 	"github.com/memsync/memsync/protocol"
 )
 
+// triggerArgs is the command line of trigger.
+type triggerArgs struct {
+	*commandLine
+	nats    natsFlags
+	streams streamFlags
+	body    []byte // the sync.trigger request
+	timeout time.Duration
+	expect  int
+}
+
+func parseTrigger(args []string) (*triggerArgs, error) {
+	a := &triggerArgs{commandLine: newCommandLine("trigger")}
+	a.use(&a.nats, &a.streams)
+	mode := a.fs.String("mode", "incremental", "incremental, full, validate or rebuild")
+	target := a.fs.String("target", "*", "a worker name, changefeed, or * for all")
+	reason := a.fs.String("reason", "manual", "why (logged by the receivers)")
+	a.fs.DurationVar(&a.timeout, "timeout", 10*time.Second, "how long to collect replies")
+	a.fs.IntVar(&a.expect, "expect", 0, "stop as soon as this many replies arrived (0: wait for --timeout)")
+	if err := a.parse(args); err != nil {
+		return a, err
+	}
+	a.body, _ = json.Marshal(protocol.Trigger{Mode: protocol.TriggerMode(*mode), Target: *target, Reason: *reason})
+	if _, err := protocol.DecodeTrigger(a.body); err != nil {
+		return a, usageError(err)
+	}
+	return a, nil
+}
+
 // runTrigger publishes a sync.trigger request and prints every reply (one
 // JSON object per line) that arrives before --timeout. Exit 0 when at least
 // one component replied and all replies are ok, 1 when one was not ok, 2
 // when nobody replied.
 func runTrigger(ctx context.Context, args []string) error {
-	c := newFlags("trigger")
-	c.natsFlags()
-	mode := c.fs.String("mode", "incremental", "incremental, full, validate or rebuild")
-	target := c.fs.String("target", "*", "a worker name, changefeed, or * for all")
-	reason := c.fs.String("reason", "manual", "why (logged by the receivers)")
-	timeout := c.fs.Duration("timeout", 10*time.Second, "how long to collect replies")
-	expect := c.fs.Int("expect", 0, "stop as soon as this many replies arrived (0: wait for --timeout)")
-	if err := c.parse(args); err != nil {
+	a, err := parseTrigger(args)
+	if err != nil {
 		return err
 	}
-	body, _ := json.Marshal(protocol.Trigger{Mode: protocol.TriggerMode(*mode), Target: *target, Reason: *reason})
-	if _, err := protocol.DecodeTrigger(body); err != nil {
-		return &exitError{2, err}
-	}
-	log := c.logger()
-	n, err := c.connectNATS(log, false)
+	n, err := a.nats.connect(a.logger(), false)
 	if err != nil {
 		return err
 	}
 	defer n.close()
-	return collectReplies(ctx, n.nc, c.triggerSubj, body, *timeout, *expect)
+	return collectReplies(ctx, n.nc, a.streams.triggerSubj, a.body, a.timeout, a.expect)
 }
 
 func collectReplies(ctx context.Context, nc *nats.Conn, subject string, body []byte, timeout time.Duration, expect int) error {
@@ -77,9 +94,9 @@ func collectReplies(ctx context.Context, nc *nats.Conn, subject string, body []b
 func triggerExit(replies, failed int) error {
 	switch {
 	case replies == 0:
-		return &exitError{2, fmt.Errorf("no component replied")}
+		return &exitError{exitBadInput, fmt.Errorf("no component replied")}
 	case failed > 0:
-		return &exitError{1, fmt.Errorf("%d of %d replies were not ok", failed, replies)}
+		return &exitError{exitFailure, fmt.Errorf("%d of %d replies were not ok", failed, replies)}
 	}
 	return nil
 }

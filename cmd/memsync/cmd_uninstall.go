@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/memsync/memsync/internal/turso"
@@ -19,52 +18,48 @@ type uninstallReport struct {
 	Forced   bool           `json:"forced"`
 }
 
+// uninstallArgs is the command line of uninstall.
+type uninstallArgs struct {
+	*commandLine
+	turso  tursoFlags
+	force  bool
+	asJSON bool
+}
+
+func parseUninstall(args []string) (*uninstallArgs, error) {
+	a := &uninstallArgs{commandLine: newCommandLine("uninstall")}
+	a.use(&a.turso)
+	a.fs.BoolVar(&a.force, "force", false, "drop memsync's objects even while a changefeed looks live (a running changefeed re-installs them on its next poll)")
+	a.fs.BoolVar(&a.asJSON, "json", false, "print what was dropped as JSON")
+	return a, a.parse(args)
+}
+
 // runUninstall retires memsync from a database: it drops memsync's own
 // objects (triggers, change log, its index, memsync_meta) and nothing
 // else. Exit 0 done (also when nothing was left), 1 refused because a
 // changefeed looks live (see turso.LiveWindow), 2 error.
 func runUninstall(ctx context.Context, args []string) error {
-	c := newFlags("uninstall")
-	c.tursoFlags()
-	force := c.fs.Bool("force", false, "drop memsync's objects even while a changefeed looks live (a running changefeed re-installs them on its next poll)")
-	asJSON := c.fs.Bool("json", false, "print what was dropped as JSON")
-	if err := c.parse(args); err != nil {
+	a, err := parseUninstall(args)
+	if err != nil {
 		return err
 	}
-	c.logger()
-	if err := c.requireLocalFile(); err != nil {
-		return &exitError{2, err}
+	a.logger()
+	if err := a.turso.requireLocalFile(); err != nil {
+		return usageError(err)
 	}
-	db, err := c.openTurso(ctx)
+	db, err := a.turso.open(ctx)
 	if err != nil {
-		return &exitError{2, err}
+		return &exitError{exitBadInput, err}
 	}
 	defer db.Close()
-	dropped, err := db.Uninstall(ctx, time.Now(), *force)
+	dropped, err := db.Uninstall(ctx, time.Now(), a.force)
 	if errors.Is(err, turso.ErrChangefeedLive) {
-		return &exitError{1, fmt.Errorf("%w; stop every changefeed first (a running one re-installs memsync on its next poll), or use --force", err)}
+		return &exitError{exitFailure, fmt.Errorf("%w; stop every changefeed first (a running one re-installs memsync on its next poll), or use --force", err)}
 	}
 	if err != nil {
-		return &exitError{2, err}
+		return &exitError{exitBadInput, err}
 	}
-	printUninstall(uninstallReport{Database: db.URL(), Dropped: append([]turso.Object{}, dropped...), Forced: *force}, *asJSON)
-	return nil
-}
-
-// requireLocalFile refuses a local database file that does not exist
-// (opening it would create an empty one).
-func (c *common) requireLocalFile() error {
-	target := c.tursoTarget()
-	if !strings.HasPrefix(target, "file:") {
-		return nil
-	}
-	p := strings.TrimPrefix(target, "file:")
-	if i := strings.IndexByte(p, '?'); i >= 0 {
-		p = p[:i]
-	}
-	if _, err := os.Stat(p); err != nil {
-		return fmt.Errorf("no database at %s: %w", p, err)
-	}
+	printUninstall(uninstallReport{Database: db.URL(), Dropped: append([]turso.Object{}, dropped...), Forced: a.force}, a.asJSON)
 	return nil
 }
 

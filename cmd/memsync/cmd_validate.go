@@ -6,58 +6,57 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/internal/validate"
 )
 
-// openCacheReadOnly opens an existing cache without creating one.
-func (c *common) openExistingCache() (*cachestore.Store, error) {
-	dir := c.cachePath()
-	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("no cache at %s (run `memsync run` or `memsync worker` first)", dir)
-	}
-	o := c.storeOptions()
-	o.UseStored = true // check the cache against the options it was built with
-	// Skip the full integrity scan: status should be cheap, and validation
-	// reads every entry anyway (a checksum error surfaces as ErrCorrupt).
-	o.SkipVerify = true
-	o.LockWait = 0 // a worker holds it for good: say so at once
-	return cachestore.Open(dir, o)
+// validateArgs is the command line of validate.
+type validateArgs struct {
+	*commandLine
+	turso  tursoFlags
+	cache  cacheFlags
+	asJSON bool
+	opts   validate.Options
 }
 
+func parseValidate(args []string) (*validateArgs, error) {
+	a := &validateArgs{commandLine: newCommandLine("validate")}
+	a.use(&a.turso, &a.cache)
+	a.fs.BoolVar(&a.asJSON, "json", false, "print the report as JSON")
+	a.fs.Int64Var(&a.opts.MaxMessageBytes, "max-message-bytes", 0, "the NATS server's max_payload, when not the default 1 MiB (rows over it are unsyncable)")
+	return a, a.parse(args)
+}
+
+// runValidate compares the cache with Turso: exit 0 consistent, 1 stale
+// or diverged, 2 error.
 func runValidate(ctx context.Context, args []string) error {
-	c := newFlags("validate")
-	c.tursoFlags()
-	c.cacheFlags()
-	asJSON := c.fs.Bool("json", false, "print the report as JSON")
-	maxMsg := c.fs.Int64("max-message-bytes", 0, "the NATS server's max_payload, when not the default 1 MiB (rows over it are unsyncable)")
-	if err := c.parse(args); err != nil {
+	a, err := parseValidate(args)
+	if err != nil {
 		return err
 	}
-	c.logger()
-	r, err := validateOnce(ctx, c, &validate.Options{MaxMessageBytes: *maxMsg})
+	a.logger()
+	r, err := a.validateOnce(ctx)
 	if err != nil {
-		return &exitError{2, err}
+		return &exitError{exitBadInput, err}
 	}
-	printReport(r, *asJSON)
+	printReport(r, a.asJSON)
 	if !r.Consistent {
-		return &exitError{1, nil}
+		return &exitError{exitFailure, nil}
 	}
 	return nil
 }
 
-func validateOnce(ctx context.Context, c *common, opts *validate.Options) (*validate.Report, error) {
-	store, err := c.openExistingCache()
+func (a *validateArgs) validateOnce(ctx context.Context) (*validate.Report, error) {
+	store, err := a.cache.openExisting()
 	if err != nil {
 		return nil, err
 	}
 	defer store.Close()
-	db, err := c.openTurso(ctx)
+	db, err := a.turso.open(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	return validate.Run(ctx, db, store, opts)
+	return validate.Run(ctx, db, store, &a.opts)
 }
 
 func printReport(r *validate.Report, asJSON bool) {

@@ -1,10 +1,7 @@
-// Command memsync keeps AI-agent memories synchronised from Turso/libSQL
-// into local Pebble caches through NATS JetStream. See README.md.
 package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -19,7 +16,7 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"run":        {"all-in-one: embedded NATS when --nats is absent, changefeed + one worker (--once: catch up and exit)", runRun},
+	"run":        {"all-in-one: embedded NATS when --nats is absent, changefeed + one worker (--once: catch up and exit)", runAllInOne},
 	"changefeed": {"the Turso -> JetStream publisher", runChangefeed},
 	"worker":     {"the JetStream -> Pebble applier", runWorker},
 	"seed":       {"write realistic demo memories into Turso", runSeed},
@@ -37,53 +34,29 @@ var commands = map[string]command{
 	"uninstall":  {"drop memsync's own objects from a database (--turso URL, --force, --json); the synced tables stay", runUninstall},
 }
 
-// exitError carries a specific exit code.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-
 func main() {
-	os.Exit(mainCode(os.Args[1:]))
+	os.Exit(runCommand(os.Args[1:]))
 }
 
-func mainCode(args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+// runCommand runs the command args name and returns the process's exit code.
+func runCommand(args []string) int {
+	if len(args) == 0 {
 		usage()
-		return 2 - boolInt(len(args) > 0)*2
+		return exitBadInput
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage()
+		return 0
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "memsync: unknown command %q\n\n", args[0])
 		usage()
-		return 2
+		return exitBadInput
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := cmd.run(ctx, args[1:])
-	var ee *exitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ee):
-		if ee.err != nil {
-			fmt.Fprintf(os.Stderr, "memsync %s: %v\n", args[0], ee.err)
-		}
-		return ee.code
-	case errors.Is(err, errHelp):
-		return 0
-	}
-	fmt.Fprintf(os.Stderr, "memsync %s: %v\n", args[0], err)
-	return 1
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	return exitCode(args[0], cmd.run(ctx, args[1:]))
 }
 
 func usage() {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"sync/atomic"
 	"time"
@@ -9,19 +8,21 @@ import (
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/changefeed"
 	"github.com/memsync/memsync/internal/metrics"
-	"github.com/memsync/memsync/internal/rebuild"
+	"github.com/memsync/memsync/internal/supervisor"
 	"github.com/memsync/memsync/worker"
 )
 
-// observed wires the components' counters into a metrics registry.
-type observed struct {
+// pipelineMetrics wires the changefeed's and the supervised worker's
+// counters, gauges and readiness into one metrics registry.
+type pipelineMetrics struct {
 	reg    *metrics.Registry
-	worker atomic.Pointer[worker.Worker]
+	worker atomic.Pointer[worker.Worker] // the supervised worker running now, nil while none runs
 }
 
-func newObserved() *observed { return &observed{reg: metrics.New()} }
+func newPipelineMetrics() *pipelineMetrics { return &pipelineMetrics{reg: metrics.New()} }
 
-func b2f(b bool) float64 {
+// boolGauge is a gauge's value for a condition: 1 when it holds.
+func boolGauge(b bool) float64 {
 	if b {
 		return 1
 	}
@@ -29,7 +30,7 @@ func b2f(b bool) float64 {
 }
 
 // changefeedHooks observes batches; call before changefeed.New.
-func (o *observed) changefeedHooks(opts *changefeed.Options) {
+func (o *pipelineMetrics) changefeedHooks(opts *changefeed.Options) {
 	r := o.reg
 	opts.OnBatch = func(n int, took time.Duration) {
 		r.BatchSize.WithLabelValues("changefeed").Observe(float64(n))
@@ -38,7 +39,7 @@ func (o *observed) changefeedHooks(opts *changefeed.Options) {
 }
 
 // changefeed registers the changefeed's counters, gauges and readiness.
-func (o *observed) changefeed(cf *changefeed.Changefeed) {
+func (o *pipelineMetrics) changefeed(cf *changefeed.Changefeed) {
 	r := o.reg
 	st := func() changefeed.Stats { return cf.Stats() }
 	r.Counter("memsync_changefeed_published_total", "Entity messages published.", func() float64 { return float64(st().Published) })
@@ -48,7 +49,7 @@ func (o *observed) changefeed(cf *changefeed.Changefeed) {
 	r.Counter("memsync_changefeed_pruned_total", "Change-log rows pruned.", func() float64 { return float64(st().Pruned) })
 	r.Gauge("memsync_changefeed_cursor", "Published checkpoint cursor (change_id).", func() float64 { return float64(st().Cursor) })
 	r.Gauge("memsync_turso_head_version", "Turso change-log head seen by the changefeed.", func() float64 { return float64(st().Head) })
-	r.Gauge("memsync_changefeed_outage", "1 while the changefeed cannot reach Turso or NATS.", func() float64 { return b2f(!st().OutageSince.IsZero()) })
+	r.Gauge("memsync_changefeed_outage", "1 while the changefeed cannot reach Turso or NATS.", func() float64 { return boolGauge(!st().OutageSince.IsZero()) })
 	r.Ready(func() error {
 		if s := st(); !s.OutageSince.IsZero() {
 			return errors.New("changefeed outage: " + s.LastError)
@@ -57,7 +58,7 @@ func (o *observed) changefeed(cf *changefeed.Changefeed) {
 	})
 }
 
-func (o *observed) workers(cfg *rebuild.Config) {
+func (o *pipelineMetrics) workers(cfg *supervisor.Options) {
 	r := o.reg
 	stats := func() worker.Stats {
 		if w := o.worker.Load(); w != nil {
@@ -78,8 +79,8 @@ func (o *observed) workers(cfg *rebuild.Config) {
 	r.Gauge("memsync_worker_applied_version", "Checkpoint cursor applied by the cache.", func() float64 { return float64(health().Applied) })
 	r.Gauge("memsync_worker_lag_versions", "Turso head minus applied version.", func() float64 { return float64(health().Lag) })
 	r.Gauge("memsync_worker_lag_seconds", "How long the cache has been behind.", func() float64 { return health().LagSeconds })
-	r.Gauge("memsync_worker_stale", "1 when the cache is stale.", func() float64 { return b2f(health().Stale) })
-	r.Gauge("memsync_worker_outage", "1 while the worker cannot reach the stream.", func() float64 { return b2f(!stats().OutageSince.IsZero()) })
+	r.Gauge("memsync_worker_stale", "1 when the cache is stale.", func() float64 { return boolGauge(health().Stale) })
+	r.Gauge("memsync_worker_outage", "1 while the worker cannot reach the stream.", func() float64 { return boolGauge(!stats().OutageSince.IsZero()) })
 	cfg.Worker.OnBatch = func(n int, took time.Duration) {
 		r.BatchSize.WithLabelValues("worker").Observe(float64(n))
 		r.BatchTime.WithLabelValues("worker").Observe(took.Seconds())
@@ -102,13 +103,4 @@ func (o *observed) workers(cfg *rebuild.Config) {
 
 // started records the supervised worker currently running (nil while none
 // runs: during a rebuild /readyz says not ready).
-func (o *observed) started(_ *cachestore.Store, w *worker.Worker) { o.worker.Store(w) }
-
-// serve runs the metrics endpoint when --metrics-addr is set.
-func (c *common) serveMetrics(ctx context.Context, o *observed) error {
-	if c.metricsAddr == "" {
-		<-ctx.Done()
-		return nil
-	}
-	return o.reg.Serve(ctx, c.metricsAddr)
-}
+func (o *pipelineMetrics) started(_ *cachestore.Store, w *worker.Worker) { o.worker.Store(w) }

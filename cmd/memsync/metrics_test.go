@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/memsync/memsync/cachestore"
-	"github.com/memsync/memsync/internal/rebuild"
+	"github.com/memsync/memsync/internal/supervisor"
 	"github.com/memsync/memsync/internal/testenv"
 	"github.com/memsync/memsync/worker"
 )
@@ -18,8 +18,8 @@ import (
 // the first one, and between a worker's stop and the next one's start, e.g.
 // during a rebuild), and it says why.
 func TestReadyzFollowsTheSupervisedWorker(t *testing.T) {
-	o := newObserved()
-	o.workers(&rebuild.Config{})
+	o := newPipelineMetrics()
+	o.workers(&supervisor.Options{})
 	srv := httptest.NewServer(o.reg.Handler())
 	t.Cleanup(srv.Close)
 	readyz := func() (int, string) {

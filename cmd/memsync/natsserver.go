@@ -12,6 +12,15 @@ type natsServerFlags struct {
 	listen, config, name, cluster, clusterListen, routes string
 }
 
+func (f *natsServerFlags) register(cl *commandLine) {
+	cl.fs.StringVar(&f.listen, "listen", "127.0.0.1:4222", "HOST:PORT for clients")
+	cl.fs.StringVar(&f.config, "config", "", "nats-server configuration file (accounts, users, permissions); the flags override its listen, store and cluster settings")
+	cl.fs.StringVar(&f.name, "server-name", "", "server name (required in a cluster)")
+	cl.fs.StringVar(&f.cluster, "cluster-name", "memsync", "cluster name")
+	cl.fs.StringVar(&f.clusterListen, "cluster-listen", "", "HOST:PORT for cluster routes (enables clustering)")
+	cl.fs.StringVar(&f.routes, "routes", "", "comma-separated nats-route://HOST:PORT of the other nodes")
+}
+
 func (f natsServerFlags) options(storeDir string) (*server.Options, error) {
 	opts := &server.Options{}
 	if f.config != "" {

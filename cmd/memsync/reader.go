@@ -15,37 +15,46 @@ import (
 
 // readFlags are the flags of the read commands (get, recent, search, mcp):
 // which cache to read and how to reach the process serving it.
-func (c *common) readFlags() {
-	c.fs.StringVar(&c.workerName, "worker", "default", "worker whose cache to read; its cache is <data-dir>/cache/<NAME> unless --cache")
-	c.fs.StringVar(&c.cacheDir, "cache", "", "cache directory (default <data-dir>/cache/<worker>)")
-	c.fs.StringVar(&c.serveSocket, "socket", "", "unix socket of the serving worker (default: found through <data-dir>/serve)")
-	c.fs.StringVar(&c.serveAddr, "serve-addr", "", "reach the serving worker on this TCP address instead of its socket")
-	c.fs.StringVar(&c.serveToken, "serve-token", "", "bearer token for --serve-addr (env MEMSYNC_SERVE_TOKEN; never logged)")
-	c.fs.StringVar(&c.serveTokenFile, "serve-token-file", "", "file holding the bearer token for --serve-addr")
+type readFlags struct {
+	cacheLocation
+	socket   string
+	endpoint endpointFlags
 }
+
+func (r *readFlags) register(cl *commandLine) {
+	r.cacheLocation.register(cl, "worker whose cache to read; its cache is <data-dir>/cache/<NAME> unless --cache")
+	cl.fs.StringVar(&r.socket, "socket", "", "unix socket of the serving worker (default: found through <data-dir>/serve)")
+	r.endpoint.register(cl, endpointHelp{
+		addr:      "reach the serving worker on this TCP address instead of its socket",
+		token:     "bearer token for --serve-addr (env MEMSYNC_SERVE_TOKEN; never logged)",
+		tokenFile: "file holding the bearer token for --serve-addr",
+	})
+}
+
+func (r *readFlags) check() error { return r.endpoint.loadToken() }
 
 // reader returns the read API of the cache: the running worker's endpoint
 // when a process serves it, otherwise the cache itself opened read-only
 // (its retrieval index built in memory when withIndex). close releases it.
-func (c *common) reader(withIndex bool) (svc query.Service, closeFn func(), err error) {
-	if c.serveAddr != "" || c.serveSocket != "" {
-		return dialed(serve.Dial(c.serveSocket, &serve.ClientOptions{Addr: c.serveAddr, Token: c.serveToken}))
+func (r *readFlags) reader(withIndex bool) (svc query.Service, closeFn func(), err error) {
+	if r.endpoint.addr != "" || r.socket != "" {
+		return dialed(serve.Dial(r.socket, &serve.ClientOptions{Addr: r.endpoint.addr, Token: r.endpoint.token}))
 	}
-	info, err := serve.Discover(c.dataDir, c.workerName)
+	info, err := serve.Discover(*r.dataDir, r.worker)
 	if err == nil {
 		return dialed(serve.Dial(info.Socket, nil))
 	}
 	if !errors.Is(err, serve.ErrNoServer) && !errors.Is(err, serve.ErrStale) {
 		return nil, nil, err
 	}
-	svc, closeFn, err = c.openLocal(withIndex)
+	svc, closeFn, err = r.openLocal(withIndex)
 	// A worker that is starting holds the cache before it serves it.
 	for deadline := time.Now().Add(unavailableWait); errors.Is(err, cachestore.ErrLocked) && time.Now().Before(deadline); {
 		time.Sleep(100 * time.Millisecond)
-		if info, derr := serve.Discover(c.dataDir, c.workerName); derr == nil {
+		if info, derr := serve.Discover(*r.dataDir, r.worker); derr == nil {
 			return dialed(serve.Dial(info.Socket, nil))
 		}
-		svc, closeFn, err = c.openLocal(withIndex)
+		svc, closeFn, err = r.openLocal(withIndex)
 	}
 	if errors.Is(err, cachestore.ErrLocked) {
 		err = fmt.Errorf("%w; that process does not serve reads (was it started with --no-serve?)", err)
@@ -53,13 +62,14 @@ func (c *common) reader(withIndex bool) (svc query.Service, closeFn func(), err 
 	return svc, closeFn, err
 }
 
+// dialed is the read API of a serving worker.
 func dialed(cl *serve.Client) (query.Service, func(), error) {
 	return cl, func() { cl.Close() }, nil
 }
 
 // openLocal opens the cache read-only for one command.
-func (c *common) openLocal(withIndex bool) (query.Service, func(), error) {
-	dir := c.cachePath()
+func (r *readFlags) openLocal(withIndex bool) (query.Service, func(), error) {
+	dir := r.path()
 	if _, err := os.Stat(dir); err != nil {
 		return nil, nil, fmt.Errorf("no cache at %s and no worker serving it (start `memsync run` first)", dir)
 	}
@@ -77,7 +87,7 @@ func (c *common) openLocal(withIndex bool) (query.Service, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	local := query.NewLocal(&query.LocalOptions{Worker: c.workerName})
+	local := query.NewLocal(&query.LocalOptions{Worker: r.worker})
 	local.Attach(cache)
 	return local, func() { local.Detach(); cache.Close() }, nil
 }
@@ -93,14 +103,14 @@ func readExit(err error) error {
 		return err
 	}
 	if errors.Is(err, query.ErrNotFound) {
-		return &exitError{1, err}
+		return &exitError{exitFailure, err}
 	}
-	return &exitError{2, err}
+	return usageError(err)
 }
 
 // withReader runs fn against the cache's read API.
-func (c *common) withReader(ctx context.Context, withIndex bool, fn func(query.Service) error) error {
-	svc, closeFn, err := c.reader(withIndex)
+func (r *readFlags) withReader(ctx context.Context, withIndex bool, fn func(query.Service) error) error {
+	svc, closeFn, err := r.reader(withIndex)
 	if err != nil {
 		return readExit(err)
 	}

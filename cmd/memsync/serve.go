@@ -9,18 +9,27 @@ import (
 
 	"github.com/memsync/memsync/internal/mcpserver"
 	"github.com/memsync/memsync/internal/query"
-	"github.com/memsync/memsync/internal/rebuild"
 	"github.com/memsync/memsync/internal/serve"
+	"github.com/memsync/memsync/internal/supervisor"
 )
 
 // serveFlags are for the commands that hold a cache (run, worker): how
 // they serve it to agents.
-func (c *common) serveFlags() {
-	c.fs.StringVar(&c.serveAddr, "serve-addr", "", "also serve the read API and MCP (/mcp) on this TCP address (loopback unless --serve-token)")
-	c.fs.StringVar(&c.serveToken, "serve-token", "", "bearer token required on --serve-addr (env MEMSYNC_SERVE_TOKEN; never logged)")
-	c.fs.StringVar(&c.serveTokenFile, "serve-token-file", "", "file holding the --serve-addr bearer token")
-	c.fs.BoolVar(&c.noServe, "no-serve", false, "do not serve the cache (no socket in <data-dir>/serve)")
+type serveFlags struct {
+	endpoint endpointFlags
+	noServe  bool
 }
+
+func (f *serveFlags) register(cl *commandLine) {
+	f.endpoint.register(cl, endpointHelp{
+		addr:      "also serve the read API and MCP (/mcp) on this TCP address (loopback unless --serve-token)",
+		token:     "bearer token required on --serve-addr (env MEMSYNC_SERVE_TOKEN; never logged)",
+		tokenFile: "file holding the --serve-addr bearer token",
+	})
+	cl.fs.BoolVar(&f.noServe, "no-serve", false, "do not serve the cache (no socket in <data-dir>/serve)")
+}
+
+func (f *serveFlags) check() error { return f.endpoint.loadToken() }
 
 // reads is the read side of a process that holds a cache: the query
 // service the supervisor attaches each opened cache to, and its server.
@@ -29,25 +38,26 @@ type reads struct {
 	srv   *serve.Server
 }
 
-// newReads prepares serving (nil with --no-serve); the address and token
-// are checked here, before anything starts.
-func (c *common) newReads(log *slog.Logger, natsURL string) (*reads, error) {
-	if c.noServe {
+// newReads prepares serving the cache of worker under dataDir (nil with
+// --no-serve); the address and token are checked here, before anything
+// starts.
+func (f *serveFlags) newReads(dataDir, worker, natsURL string, log *slog.Logger) (*reads, error) {
+	if f.noServe {
 		return nil, nil
 	}
-	local := query.NewLocal(&query.LocalOptions{Worker: c.workerName})
+	local := query.NewLocal(&query.LocalOptions{Worker: worker})
 	mcpOpts := &mcpserver.Options{Version: version(), Logger: log}
-	srv, err := serve.New(local, &serve.Options{Socket: serve.SocketPath(c.dataDir, c.workerName), Addr: c.serveAddr,
-		Token: c.serveToken, Logger: log, Extra: map[string]http.Handler{"/mcp": mcpserver.HTTPHandler(local, mcpOpts)},
-		Discovery: serve.DiscoveryPath(c.dataDir, c.workerName), Worker: c.workerName, NATSURL: natsURL})
+	srv, err := serve.New(local, &serve.Options{Socket: serve.SocketPath(dataDir, worker), Addr: f.endpoint.addr,
+		Token: f.endpoint.token, Logger: log, Extra: map[string]http.Handler{"/mcp": mcpserver.HTTPHandler(local, mcpOpts)},
+		Discovery: serve.DiscoveryPath(dataDir, worker), Worker: worker, NATSURL: natsURL})
 	if err != nil {
-		return nil, &exitError{2, err}
+		return nil, usageError(err)
 	}
 	return &reads{local: local, srv: srv}, nil
 }
 
 // attach makes the supervisor hand its caches to the read side.
-func (r *reads) attach(cfg *rebuild.Config) {
+func (r *reads) attach(cfg *supervisor.Options) {
 	if r != nil {
 		cfg.Serve = r.local
 	}

@@ -7,19 +7,19 @@ import (
 	"time"
 )
 
-// statusWarnings reads from Turso the evidence of a changefeed at work
+// warnings reads from Turso the evidence of a changefeed at work
 // (turso.Liveness) and returns status's warnings about it: the change log
 // growing while no changefeed has published for turso.StaleFeedAfter, a
 // capture that stopped. None when Turso cannot be read (the offline form
 // reports that as last_error), memsync is not installed, or the local
 // database file does not exist (it is never created here).
-func (c *common) statusWarnings(ctx context.Context) []string {
-	if c.requireLocalFile() != nil {
+func (a *statusArgs) warnings(ctx context.Context) []string {
+	if a.turso.requireLocalFile() != nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	db, err := c.openTurso(ctx)
+	db, err := a.turso.open(ctx)
 	if err != nil {
 		return nil
 	}

@@ -50,6 +50,10 @@ func TestImportDirection(t *testing.T) {
 	}{
 		{"cachestore", []string{"github.com/nats-io/"}, true},
 		{"worker", []string{mod + "changefeed"}, true},
+		// supervising a worker sits above rebuilding a cache, which sits
+		// above the worker (issue 11): supervisor imports rebuild and worker
+		{"worker", []string{mod + "internal/rebuild", mod + "internal/supervisor"}, true},
+		{"internal/rebuild", []string{mod + "internal/supervisor", mod + "internal/query"}, true},
 		// the read side never needs the network to answer (invariant 7)
 		{"internal/query", []string{"github.com/nats-io/", mod + "worker", mod + "changefeed", mod + "internal/turso"}, true},
 		{"internal/serve", []string{"github.com/nats-io/", mod + "cachestore", mod + "internal/retrieval"}, false},

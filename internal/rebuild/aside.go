@@ -1,17 +1,12 @@
 package rebuild
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 )
-
-// ErrAsideBudget reports a negative keep-aside budget. (It lives here, not
-// in errors.go, because errors.go belongs to another change in flight.)
-var ErrAsideBudget = errors.New("rebuild: keep-aside budget must not be negative")
 
 // KeepAside is how many set-aside cache directories are kept by default.
 const KeepAside = 1

@@ -1,14 +1,12 @@
 package rebuild
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/memsync/memsync/protocol"
 	"github.com/memsync/memsync/worker"
 )
 
@@ -19,7 +17,8 @@ const consumerCleanupTimeout = 5 * time.Second
 // ConsumerName is the durable consumer a stream rebuild of worker
 // uses on the staging cache: memsync-<db>-<worker>-rebuild.
 func ConsumerName(o worker.Options) string {
-	return worker.ConsumerName(cmp.Or(o.DBName, "default"), rebuildName(o.Name))
+	d := o.EnsureDefaults()
+	return worker.ConsumerName(d.DBName, rebuildName(d.Name))
 }
 
 // DropConsumer deletes the stream rebuild's durable consumer of
@@ -33,7 +32,8 @@ func DropConsumer(ctx context.Context, cfg Config) error {
 	if cfg.JS == nil {
 		return nil
 	}
-	s, err := cfg.JS.Stream(ctx, cmp.Or(cfg.Worker.Stream, protocol.DefaultStream))
+	cfg = *cfg.EnsureDefaults()
+	s, err := cfg.JS.Stream(ctx, cfg.Worker.Stream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil // its consumers went with it
 	}
@@ -47,12 +47,14 @@ func DropConsumer(ctx context.Context, cfg Config) error {
 	return err
 }
 
-// dropRebuildConsumer is DropConsumer on its own deadline; a failure
-// is logged, and the next rebuild tries again.
-func dropRebuildConsumer(cfg Config) {
+// CleanupConsumer is DropConsumer on its own deadline (it also runs after
+// the rebuild's context was cancelled); a failure is logged, and the next
+// rebuild tries again. The supervisor calls it when it starts.
+func CleanupConsumer(cfg Config) {
+	cfg = *cfg.EnsureDefaults()
 	ctx, cancel := context.WithTimeout(context.Background(), consumerCleanupTimeout)
 	defer cancel()
 	if err := DropConsumer(ctx, cfg); err != nil {
-		cfg.log().Warn("rebuild consumer not deleted; the next rebuild retries", "consumer", ConsumerName(cfg.Worker), "error", err)
+		cfg.Logger.Warn("rebuild consumer not deleted; the next rebuild retries", "consumer", ConsumerName(cfg.Worker), "error", err)
 	}
 }

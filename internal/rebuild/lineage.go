@@ -39,7 +39,7 @@ func checkpointOfDB(ctx context.Context, cfg Config) (checkpoint, error) {
 			return cp, fmt.Errorf("%w: stream lineage %s, Turso lineage %s", ErrOtherDatabase, cp.lineage, want)
 		}
 		if !waited {
-			cfg.log().Warn("the stream still carries another database; waiting for the changefeed to publish this one",
+			cfg.Logger.Warn("the stream still carries another database; waiting for the changefeed to publish this one",
 				"stream_lineage", cp.lineage, "turso_lineage", want)
 		}
 		if !outage.Sleep(ctx, 200*time.Millisecond) {

@@ -1,73 +1,14 @@
 package rebuild
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/memsync/memsync/internal/query"
-	"log/slog"
 	"os"
-	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/memsync/memsync/cachestore"
-	"github.com/memsync/memsync/internal/turso"
 	"github.com/memsync/memsync/worker"
 )
-
-// Config says what to rebuild and from where.
-type Config struct {
-	Dir     string
-	Options cachestore.Options
-	JS      jetstream.JetStream
-	DB      *turso.DB // needed for FromTurso
-	Worker  worker.Options
-	Logger  *slog.Logger
-	// Progress, when set, is called with work done and total (entities or messages).
-	Progress func(done, total int)
-	// ValidateEvery runs a validation against Turso (when DB is set) at this
-	// period while the worker runs; a divergence confirmed by a second pass
-	// triggers a rebuild from Turso. 0 disables it.
-	ValidateEvery time.Duration
-	// TriggerSubject is the sync.trigger subject ("" for the default, "-" to
-	// not listen).
-	TriggerSubject string
-	// OnRebuild, when set, is told about every completed rebuild (metrics).
-	OnRebuild func(reason string)
-	// Serve, when set, is given every cache the supervisor opens (with a
-	// retrieval index that follows it) and takes it back before the cache
-	// is closed or swapped; Detach waits for requests in flight.
-	Serve Server
-	// Aside bounds the old caches kept aside after a swap (nil:
-	// DefaultAsideBudget).
-	Aside      *AsideBudget
-	beforeSwap func()
-}
-
-func (c *Config) asideBudget() AsideBudget {
-	if c.Aside == nil {
-		return DefaultAsideBudget()
-	}
-	return *c.Aside
-}
-
-// Server is what the supervisor needs from the read side (query.Local).
-type Server interface {
-	Attach(*query.Cache)
-	Detach()
-}
-
-func (c *Config) log() *slog.Logger {
-	if c.Worker.Logger != nil {
-		return c.Worker.Logger
-	}
-	if c.Logger != nil {
-		return c.Logger
-	}
-	return slog.Default()
-}
 
 // Result reports a finished rebuild.
 type Result struct {
@@ -86,6 +27,7 @@ func RunHolding(ctx context.Context, cfg Config, source, reason string, release 
 
 // Run rebuilds from "turso" or "stream".
 func Run(ctx context.Context, cfg Config, source, reason string) (Result, error) {
+	cfg = *cfg.EnsureDefaults()
 	switch source {
 	case "stream":
 		return FromStream(ctx, cfg, reason)
@@ -101,14 +43,15 @@ func Run(ctx context.Context, cfg Config, source, reason string) (Result, error)
 // staging cache that no longer matches the stream (recreated, purged past
 // it, another database) is started again cleanly.
 func FromStream(ctx context.Context, cfg Config, reason string) (Result, error) {
+	cfg = *cfg.EnsureDefaults()
 	n, pos, err := fillStaging(ctx, cfg)
 	if errors.Is(err, worker.ErrStreamReplaced) || errors.Is(err, worker.ErrLineageChanged) {
-		cfg.log().Warn("staging cache no longer matches the stream; starting it again", "error", err)
+		cfg.Logger.Warn("staging cache no longer matches the stream; starting it again", "error", err)
 		_ = os.RemoveAll(stagingDir(cfg.Dir))
 		n, pos, err = fillStaging(ctx, cfg)
 	}
 	if err != nil {
-		dropRebuildConsumer(cfg) // a resumed rebuild re-creates it at the staging position
+		CleanupConsumer(cfg) // a resumed rebuild re-creates it at the staging position
 		return Result{}, err
 	}
 	return finish(cfg, Result{Source: "stream", Entities: n, Position: pos}, reason)
@@ -143,8 +86,9 @@ func catchUpStaging(ctx context.Context, cfg Config, store *cachestore.Store) (i
 	return w.CatchUp(ctx)
 }
 
+// rebuildName is the name of the worker a stream rebuild of worker name
+// runs (name: its defaulted name), within protocol.ValidName's 64 bytes.
 func rebuildName(name string) string {
-	name = cmp.Or(name, "default")
 	return name[:min(len(name), 56)] + "-rebuild"
 }
 
@@ -160,12 +104,12 @@ func finish(cfg Config, r Result, reason string) (Result, error) {
 	if err != nil {
 		return r, err
 	}
-	dropRebuildConsumer(cfg)
+	CleanupConsumer(cfg)
 	pruneKept(cfg, &r)
 	if cfg.OnRebuild != nil {
 		cfg.OnRebuild(reason)
 	}
-	cfg.log().Info("cache rebuilt and swapped in", "source", r.Source, "dir", cfg.Dir, "entities", r.Entities,
+	cfg.Logger.Info("cache rebuilt and swapped in", "source", r.Source, "dir", cfg.Dir, "entities", r.Entities,
 		"position", r.Position, "old_cache_kept_at", r.Aside, "reason", reason)
 	return r, nil
 }
@@ -174,14 +118,14 @@ func finish(cfg Config, r Result, reason string) (Result, error) {
 // is cleared when the budget keeps no copy of the cache just moved aside. A
 // failure does not undo the rebuild: it is logged and the next one retries.
 func pruneKept(cfg Config, r *Result) {
-	removed, err := pruneAside(cfg.Dir, cfg.asideBudget())
+	removed, err := pruneAside(cfg.Dir, *cfg.Aside)
 	for _, d := range removed {
-		cfg.log().Info("old cache deleted (keep-aside budget)", "dir", d)
+		cfg.Logger.Info("old cache deleted (keep-aside budget)", "dir", d)
 		if d == r.Aside {
 			r.Aside = ""
 		}
 	}
 	if err != nil {
-		cfg.log().Warn("old caches not pruned to the keep-aside budget", "dir", cfg.Dir, "error", err)
+		cfg.Logger.Warn("old caches not pruned to the keep-aside budget", "dir", cfg.Dir, "error", err)
 	}
 }

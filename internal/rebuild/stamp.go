@@ -1,7 +1,6 @@
 package rebuild
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -24,7 +23,7 @@ type checkpoint struct {
 }
 
 func lastCheckpoint(ctx context.Context, cfg Config) (checkpoint, error) {
-	name := cmp.Or(cfg.Worker.Stream, protocol.DefaultStream)
+	name := cfg.Worker.Stream
 	s, err := cfg.JS.Stream(ctx, name)
 	if err != nil {
 		return checkpoint{}, fmt.Errorf("rebuild: stream %s: %w (start the changefeed first)", name, err)
@@ -34,7 +33,7 @@ func lastCheckpoint(ctx context.Context, cfg Config) (checkpoint, error) {
 		return checkpoint{}, err
 	}
 	cp := checkpoint{stream: cachestore.StreamIdentity{Name: name, Created: info.Created.UnixNano()}}
-	m, err := s.GetLastMsgForSubject(ctx, protocol.CheckpointSubject(cmp.Or(cfg.Worker.DBName, "default")))
+	m, err := s.GetLastMsgForSubject(ctx, protocol.CheckpointSubject(cfg.Worker.DBName))
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return cp, nil
 	}

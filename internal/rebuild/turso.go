@@ -22,6 +22,7 @@ func FromTurso(ctx context.Context, cfg Config, reason string) (Result, error) {
 	if cfg.DB == nil {
 		return Result{}, ErrNoTurso
 	}
+	cfg = *cfg.EnsureDefaults()
 	cp, err := checkpointOfDB(ctx, cfg)
 	if err != nil {
 		return Result{}, err
@@ -109,7 +110,7 @@ func (l *snapshotLoader) add(it cachestore.Loaded) error {
 // episodes loads the window (the MaxEpisodes most recent syncable
 // episodes, with their data) and the keys of every other syncable episode.
 func (l *snapshotLoader) episodes(ctx context.Context, tx *sql.Tx) error {
-	w, err := turso.SyncableWindow(ctx, tx, l.cfg.Options.MaxEpisodes, l.cfg.maxMessageBytes())
+	w, err := turso.SyncableWindow(ctx, tx, l.cfg.Options.MaxEpisodes, l.cfg.MaxMessageBytes())
 	if err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func (l *snapshotLoader) withData(ctx context.Context, tx *sql.Tx, e protocol.En
 }
 
 func (l *snapshotLoader) addRow(r turso.Row) error {
-	if r.Syncable(l.cfg.maxMessageBytes()) != nil {
+	if r.Syncable(l.cfg.MaxMessageBytes()) != nil {
 		return nil // parked by the changefeed (a delete in the stream), not cached
 	}
 	it := cachestore.Loaded{Entity: r.Entity, ID: r.ID, Data: r.Data, Owner: r.Owner, OwnerID: r.OwnerID}
@@ -168,7 +169,7 @@ func (l *snapshotLoader) loadPatterns(ctx context.Context, tx *sql.Tx) error {
 		return nil
 	}
 	return turso.ScanAllRows(ctx, tx, protocol.EntityPattern, func(r turso.Row) error {
-		if r.Syncable(l.cfg.maxMessageBytes()) == nil {
+		if r.Syncable(l.cfg.MaxMessageBytes()) == nil {
 			l.patterns[r.ID] = true
 		}
 		return l.addRow(r)

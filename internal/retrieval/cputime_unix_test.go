@@ -3,16 +3,11 @@
 package retrieval
 
 import (
-	"syscall"
 	"time"
+
+	"github.com/memsync/memsync/internal/testenv/cputime"
 )
 
 // cpuTime is the process's user+system CPU time: the benchmarks report it
 // next to wall time because the CI class of machine is shared and noisy.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func cpuTime() time.Duration { return cputime.Used() }

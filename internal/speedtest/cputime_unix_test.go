@@ -3,15 +3,10 @@
 package speedtest
 
 import (
-	"syscall"
 	"time"
+
+	"github.com/memsync/memsync/internal/testenv/cputime"
 )
 
 // cpuTime is the CPU time (user + system) this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func cpuTime() time.Duration { return cputime.Used() }

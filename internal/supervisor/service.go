@@ -1,7 +1,6 @@
-package rebuild
+package supervisor
 
 import (
-	"cmp"
 	"context"
 	"time"
 
@@ -34,8 +33,8 @@ type LiveStatus struct {
 // addService registers the worker as a NATS micro service with status and
 // validate endpoints, so status works while the worker holds its cache.
 func (s *supervisor) addService() (micro.Service, error) {
-	db, name := cmp.Or(s.cfg.Worker.DBName, "default"), cmp.Or(s.cfg.Worker.Name, "default")
-	svc, err := micro.AddService(s.cfg.JS.Conn(), micro.Config{Name: "memsync-worker", Version: "1.0.0",
+	db, name := s.opts.Worker.DBName, s.opts.Worker.Name
+	svc, err := micro.AddService(s.opts.JS.Conn(), micro.Config{Name: "memsync-worker", Version: "1.0.0",
 		Description: "memsync worker " + name, Metadata: map[string]string{"worker": name, "db": db}})
 	if err != nil {
 		return nil, err
@@ -61,7 +60,7 @@ func (s *supervisor) serveValidate(req micro.Request) {
 
 // liveStatus reads the running worker's state (cache, health, counters).
 func (s *supervisor) liveStatus() LiveStatus {
-	ls := LiveStatus{Worker: cmp.Or(s.cfg.Worker.Name, "default"), Cache: s.cfg.Dir}
+	ls := LiveStatus{Worker: s.opts.Worker.Name, Cache: s.opts.Dir}
 	store, w := s.store.Load(), s.worker.Load()
 	if store == nil || w == nil {
 		ls.LastError, ls.Stale = "cache is being rebuilt", true

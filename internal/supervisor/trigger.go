@@ -1,4 +1,4 @@
-package rebuild
+package supervisor
 
 import (
 	"context"
@@ -42,29 +42,13 @@ func (s *supervisor) status() *WorkerStatus {
 }
 
 func (s *supervisor) validate(ctx context.Context) (any, bool, error) {
-	if s.cfg.DB == nil {
+	if s.opts.DB == nil {
 		return nil, true, errors.New("this worker has no Turso access (--turso) to validate against")
 	}
 	store := s.store.Load()
 	if store == nil {
 		return nil, true, errors.New("cache is being rebuilt; try again")
 	}
-	r, err := validate.Run(ctx, s.cfg.DB, store, &validate.Options{MaxMessageBytes: s.cfg.maxMessageBytes()})
+	r, err := validate.Run(ctx, s.opts.DB, store, &validate.Options{MaxMessageBytes: s.opts.MaxMessageBytes()})
 	return r, true, err
-}
-
-// request asks the supervision loop to stop the worker and do kind.
-func (s *supervisor) request(ctx context.Context, kind string) (Result, error) {
-	rq := &request{kind: kind, done: make(chan Result, 1), err: make(chan error, 1)}
-	select {
-	case s.requests <- rq:
-	case <-ctx.Done():
-		return Result{}, ctx.Err()
-	}
-	select {
-	case res := <-rq.done:
-		return res, <-rq.err
-	case <-ctx.Done():
-		return Result{}, ctx.Err()
-	}
 }

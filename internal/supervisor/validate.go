@@ -1,4 +1,4 @@
-package rebuild
+package supervisor
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 // runs while batches are applied can see a transient difference, so a
 // divergence counts only when a second pass right after confirms it: no
 // spurious rebuilds (the PowerSync lesson).
-func validateLoop(ctx context.Context, cfg Config, store *cachestore.Store) error {
-	t := time.NewTicker(cfg.ValidateEvery)
+func validateLoop(ctx context.Context, o *Options, store *cachestore.Store) error {
+	t := time.NewTicker(o.ValidateEvery)
 	defer t.Stop()
 	for {
 		select {
@@ -22,32 +22,23 @@ func validateLoop(ctx context.Context, cfg Config, store *cachestore.Store) erro
 			return nil
 		case <-t.C:
 		}
-		if err := confirmDivergence(ctx, cfg, store); err != nil {
+		if err := confirmDivergence(ctx, o, store); err != nil {
 			return err
 		}
 	}
 }
 
-func confirmDivergence(ctx context.Context, cfg Config, store *cachestore.Store) error {
+func confirmDivergence(ctx context.Context, o *Options, store *cachestore.Store) error {
 	var last *validate.Report
 	for pass := 0; pass < 2; pass++ {
-		r, err := validate.Run(ctx, cfg.DB, store, &validate.Options{MaxMessageBytes: cfg.maxMessageBytes()})
+		r, err := validate.Run(ctx, o.DB, store, &validate.Options{MaxMessageBytes: o.MaxMessageBytes()})
 		if err != nil || r.Diverged == 0 {
 			if err != nil && ctx.Err() == nil {
-				cfg.log().Debug("periodic validation skipped", "error", err)
+				o.Logger.Debug("periodic validation skipped", "error", err)
 			}
 			return nil
 		}
 		last = r
 	}
 	return fmt.Errorf("%w: %d entities differ from Turso (e.g. %v)", ErrDiverged, last.Diverged, last.Examples)
-}
-
-// maxMessageBytes is the max payload of the NATS connection (what the
-// changefeed's messages must fit; 0: protocol's default).
-func (c *Config) maxMessageBytes() int64 {
-	if c.JS == nil {
-		return 0
-	}
-	return c.JS.Conn().MaxPayload()
 }

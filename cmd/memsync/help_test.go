@@ -1,0 +1,45 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+// Every command's -h is the CLI contract: the flags it accepts, their
+// defaults, env names (in the help of the conventional ones) and help
+// text. testdata/help.golden is the output of the binary before the flags
+// were grouped (issue 11); a change to a flag shows here first.
+func TestHelpIsUnchanged(t *testing.T) {
+	cleanEnv(t)
+	golden, err := os.ReadFile("testdata/help.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := helpSections(string(golden))
+	if len(want) != len(parsers) {
+		t.Fatalf("golden has %d commands, the test knows %d", len(want), len(parsers))
+	}
+	for _, p := range parsers {
+		t.Run(p.name, func(t *testing.T) {
+			out := captureFlagOutput(t)
+			if _, err := p.parse([]string{"-h"}); !errors.Is(err, errHelp) {
+				t.Fatalf("-h: %v, want errHelp (exit 0)", err)
+			}
+			if got := out.String(); got != want[p.name] {
+				t.Errorf("-h differs from testdata/help.golden\ngot:\n%s\nwant:\n%s", got, want[p.name])
+			}
+		})
+	}
+}
+
+// helpSections splits the golden file at its "== <command>" lines.
+func helpSections(s string) map[string]string {
+	out := map[string]string{}
+	for _, sec := range strings.Split(s, "== ")[1:] {
+		name, body, _ := strings.Cut(sec, "\n")
+		out[name] = body
+	}
+	return out
+}
