@@ -23,22 +23,10 @@ func BenchmarkSeedBaseline(b *testing.B) {
 	d := newDataset(b, episodes)
 	n := testenv.StartNATS(b)
 	rates := map[string]float64{}
-	stages := []struct {
-		name string
-		run  func(*meter) int
-	}{
+	runStages(b, []stage{
 		{"commit-per-row", d.benchCommitPerRow},
 		{"coldsync", func(m *meter) int { return d.benchColdSync(m, n, 0) }},
-	}
-	for _, s := range stages {
-		b.Run(s.name, func(b *testing.B) {
-			m := newMeter(b)
-			rows := s.run(m)
-			rates[s.name] = float64(rows) / b.Elapsed().Seconds()
-			b.ReportMetric(rates[s.name], "rows/s")
-			b.ReportMetric(float64(m.cpu().Microseconds())/float64(rows), "cpu-µs/row")
-		})
-	}
+	}, rates)
 	b.Run("ratio", func(b *testing.B) {
 		base, cold := rates["commit-per-row"], rates["coldsync"]
 		if base <= 0 || cold <= 0 {
