@@ -1,9 +1,6 @@
 package changefeed
 
 import (
-	"log/slog"
-	"maps"
-	"slices"
 	"testing"
 	"time"
 )
@@ -15,11 +12,7 @@ import (
 // again from its new first sight.
 func TestGapGraceWindowEdges(t *testing.T) {
 	const s = time.Second
-	cases := []struct {
-		name  string
-		grace time.Duration
-		steps []gapStep
-	}{
+	runGapCases(t, []gapCase{
 		{"held until the grace window, passed at it", 2 * s, []gapStep{
 			{0, 10, ids(12), 0, []uint64{11}},
 			{2*s - time.Nanosecond, 10, ids(12), 0, []uint64{11}},
@@ -39,19 +32,5 @@ func TestGapGraceWindowEdges(t *testing.T) {
 			{3 * s, 13, ids(15), 0, []uint64{14}},
 			{3500 * time.Millisecond, 13, ids(15), 1, nil},
 		}},
-	}
-	t0 := time.Unix(1000, 0)
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			g := newGapDetector(tc.grace, slog.New(slog.DiscardHandler))
-			for i, st := range tc.steps {
-				if got := len(g.cut(st.cursor, st.in, t0.Add(st.at))); got != st.want {
-					t.Fatalf("step %d at +%v: %d changes pass, want %d", i, st.at, got, st.want)
-				}
-				if held := slices.Sorted(maps.Keys(g.seen)); !slices.Equal(held, st.held) {
-					t.Fatalf("step %d at +%v: gaps remembered %v, want %v", i, st.at, held, st.held)
-				}
-			}
-		})
-	}
+	})
 }

@@ -33,11 +33,7 @@ type gapStep struct {
 // only the gap it holds now (a filled, skipped or passed gap is forgotten).
 func TestGapDetector(t *testing.T) {
 	const s = time.Second
-	cases := []struct {
-		name  string
-		grace time.Duration
-		steps []gapStep
-	}{
+	runGapCases(t, []gapCase{
 		{"contiguous", 2 * s, []gapStep{{0, 10, ids(11, 12, 13), 3, nil}}},
 		{"gap waits then passes", 2 * s, []gapStep{
 			{0, 10, ids(11, 12, 15, 16), 2, []uint64{13}},
@@ -70,7 +66,20 @@ func TestGapDetector(t *testing.T) {
 		{"no grace: a gap passes at once and is not remembered", 0, []gapStep{
 			{0, 10, ids(12, 14), 2, nil},
 		}},
-	}
+	})
+}
+
+// gapCase is one detector over time: its grace window and its steps.
+type gapCase struct {
+	name  string
+	grace time.Duration
+	steps []gapStep
+}
+
+// runGapCases runs each case's steps on a fake clock starting at t0: how
+// many changes pass each cut and which gaps the detector remembers.
+func runGapCases(t *testing.T, cases []gapCase) {
+	t.Helper()
 	t0 := time.Unix(1000, 0)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
