@@ -104,6 +104,17 @@ func (v *validator) judge(ctx context.Context) error {
 		return nil
 	}
 	f := facts{applied: v.r.AppliedVersion, window: v.opts.MaxEpisodes}
+	for _, d := range v.diffs {
+		if err := v.versions(ctx, d); err != nil {
+			return err
+		}
+	}
+	// INVARIANT 6: whether the log covers the unapplied changes is read
+	// after every entity's version: a prune between the two could delete
+	// an entity's unapplied change (its version reads 0) and, read before,
+	// leave "covered" true: a lagging entity judged diverged. Pruning goes
+	// in change_id order, so once it removed one above applied it also
+	// removed applied+1, and this read sees the log no longer covers.
 	var err error
 	if f.covered, err = v.db.LogCovers(ctx, f.applied); err != nil {
 		return err
@@ -114,9 +125,6 @@ func (v *validator) judge(ctx context.Context) error {
 		}
 	}
 	for _, d := range v.diffs {
-		if err := v.versions(ctx, d); err != nil {
-			return err
-		}
 		verdict := f.classify(d)
 		if verdict == stale {
 			v.r.Stale++
