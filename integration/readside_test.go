@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memsync/memsync/internal/memstat"
 	"github.com/memsync/memsync/internal/query"
 	"github.com/memsync/memsync/internal/testenv"
 	"github.com/memsync/memsync/internal/turso"
@@ -138,7 +139,7 @@ func hitIDs(r query.SearchResponse) []string {
 func TestReadSideCLI(t *testing.T) {
 	dir := t.TempDir()
 	memsync(t, nil, "seed", "--data-dir="+dir, "--episodes=300", "--patterns=20", "--embedding-dim=384", "--seed=5").want(t, 0)
-	run, _ := startMemsync(t, "run", "--data-dir="+dir, "--max-episodes=200", "--log-format=json")
+	run, _ := startMemsync(t, "run", "--data-dir="+dir, "--max-episodes=200", "--log-format=json", "--memory-limit=512MiB")
 	db := testenv.OpenTurso(t, filepath.Join(dir, "memory.db"))
 	waitServed(t, dir, db)
 	d := "--data-dir=" + dir
@@ -266,6 +267,17 @@ func TestReadSideCLI(t *testing.T) {
 	st := memsync(t, nil, "status", "--json", d).want(t, 0)
 	if !strings.Contains(st.stdout, `"running": true`) && !strings.Contains(st.stdout, `"running":true`) {
 		t.Fatalf("status did not reach the running worker:\n%s", st.stdout)
+	}
+	// the process's memory, the embedded server's included, and the
+	// limit --memory-limit set (issue 10 item 3)
+	var live struct {
+		Memory memstat.Memory `json:"memory"`
+	}
+	if err := json.Unmarshal([]byte(st.stdout), &live); err != nil {
+		t.Fatal(err)
+	}
+	if m := live.Memory; !m.EmbeddedNATS || m.LimitBytes != 512<<20 || m.RSSBytes == 0 || m.GoTotalBytes == 0 || m.GoTotalBytes > m.LimitBytes {
+		t.Fatalf("status memory %+v: want the embedded server, a 512 MiB limit and figures under it", m)
 	}
 
 	memsync(t, nil, "trigger", "--mode=incremental", "--target=changefeed", d).want(t, 0)

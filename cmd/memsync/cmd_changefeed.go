@@ -10,11 +10,12 @@ type changefeedArgs struct {
 	streams    streamFlags
 	changefeed changefeedFlags
 	metrics    metricsFlags
+	memory     memoryFlags
 }
 
 func parseChangefeed(args []string) (*changefeedArgs, error) {
 	a := &changefeedArgs{commandLine: newCommandLine("changefeed")}
-	a.use(&a.turso, &a.nats, &a.streams, &a.changefeed, &a.metrics)
+	a.use(&a.turso, &a.nats, &a.streams, &a.changefeed, &a.metrics, &a.memory)
 	return a, a.parse(args)
 }
 
@@ -26,6 +27,7 @@ func runChangefeed(ctx context.Context, args []string) error {
 		return err
 	}
 	log := a.logger()
+	a.memory.apply(log)
 	db, err := a.turso.openLazy(ctx)
 	if err != nil {
 		return err

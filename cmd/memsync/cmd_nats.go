@@ -9,11 +9,12 @@ import (
 type natsArgs struct {
 	*commandLine
 	server natsServerFlags
+	memory memoryFlags
 }
 
 func parseNATS(args []string) (*natsArgs, error) {
 	a := &natsArgs{commandLine: newCommandLine("nats")}
-	a.use(&a.server)
+	a.use(&a.server, &a.memory)
 	return a, a.parse(args)
 }
 
@@ -25,6 +26,7 @@ func runNATS(ctx context.Context, args []string) error {
 		return err
 	}
 	log := a.logger()
+	a.memory.apply(log)
 	opts, err := a.server.options(filepath.Join(a.dataDir, "nats"))
 	if err != nil {
 		return usageError(err)

@@ -84,7 +84,8 @@ func (c *workerHost) rebuildConfig(n *natsConn, db *turso.DB, log *slog.Logger) 
 // supervisorOptions are the supervisor's: the rebuild config and what is
 // about supervising the worker.
 func (c *workerHost) supervisorOptions(n *natsConn, db *turso.DB, log *slog.Logger) supervisor.Options {
-	return supervisor.Options{Config: c.rebuildConfig(n, db, log), ValidateEvery: c.validateEvery, TriggerSubject: c.triggerSubj}
+	return supervisor.Options{Config: c.rebuildConfig(n, db, log), ValidateEvery: c.validateEvery, TriggerSubject: c.triggerSubj,
+		EmbeddedNATS: n.srv != nil}
 }
 
 // runOnce catches the cache up. A cache only a rebuild repairs (a replaced

@@ -35,6 +35,7 @@ func runRebuild(ctx context.Context, args []string) error {
 		return err
 	}
 	log := a.logger()
+	a.memory.apply(log)
 	// Hold the live cache's lock while building, so a running worker is
 	// refused instead of having its directory swapped under it.
 	live, err := a.cache.open()

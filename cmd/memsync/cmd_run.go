@@ -35,6 +35,7 @@ func runAllInOne(ctx context.Context, args []string) error {
 		return err
 	}
 	log := a.logger()
+	a.memory.apply(log)
 	db, err := a.turso.open(ctx)
 	if err != nil {
 		return err

@@ -30,6 +30,7 @@ func runWorker(ctx context.Context, args []string) error {
 		return err
 	}
 	log := a.logger()
+	a.memory.apply(log)
 	if err := os.MkdirAll(filepath.Dir(a.cachePath()), 0o755); err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func envValue(f *flag.Flag, tokenFile string) (value, shown string) {
 		}
 	case "vector":
 		return "[1,2]", "[1,2]"
-	case "keep-aside-bytes", "dlq-max-bytes":
+	case "keep-aside-bytes", "dlq-max-bytes", "memory-limit":
 		return "3MiB", "3145728"
 	}
 	if _, ok := f.Value.(*keepAsideCount); ok {

@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/memsync/memsync/internal/memstat"
 	"github.com/memsync/memsync/internal/rebuild"
 )
 
@@ -64,21 +64,10 @@ type keepAsideBytes int64
 func (b *keepAsideBytes) String() string { return strconv.FormatInt(int64(*b), 10) }
 
 func (b *keepAsideBytes) Set(s string) error {
-	units := []struct {
-		suffix string
-		shift  uint
-	}{{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"TB", 40}, {"GB", 30}, {"MB", 20}, {"KB", 10}, {"B", 0}}
-	num, shift := strings.TrimSpace(s), uint(0)
-	for _, u := range units {
-		if strings.HasSuffix(num, u.suffix) {
-			num, shift = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.shift
-			break
-		}
-	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n < 0 || n > math.MaxInt64>>shift {
+	n, err := memstat.ParseSize(s)
+	if err != nil {
 		return fmt.Errorf("%q: want a non-negative size in bytes, e.g. 4GiB or 1073741824", s)
 	}
-	*b = keepAsideBytes(n << shift)
+	*b = keepAsideBytes(n)
 	return nil
 }

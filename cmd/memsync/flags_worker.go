@@ -34,13 +34,14 @@ type workerHost struct {
 	nats   natsFlags
 	cache  cacheFlags
 	worker workerFlags
+	memory memoryFlags
 	streamFlags
 	supervisorFlags
 }
 
 func newWorkerHost(name string) *workerHost {
 	h := &workerHost{commandLine: newCommandLine(name)}
-	h.use(&h.turso, &h.nats, &h.streamFlags, &h.cache, &h.worker, &h.supervisorFlags)
+	h.use(&h.turso, &h.nats, &h.streamFlags, &h.cache, &h.worker, &h.supervisorFlags, &h.memory)
 	return h
 }
 

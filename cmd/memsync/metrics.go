@@ -7,6 +7,7 @@ import (
 
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/changefeed"
+	"github.com/memsync/memsync/internal/memstat"
 	"github.com/memsync/memsync/internal/metrics"
 	"github.com/memsync/memsync/internal/supervisor"
 	"github.com/memsync/memsync/worker"
@@ -19,7 +20,20 @@ type pipelineMetrics struct {
 	worker atomic.Pointer[worker.Worker] // the supervised worker running now, nil while none runs
 }
 
-func newPipelineMetrics() *pipelineMetrics { return &pipelineMetrics{reg: metrics.New()} }
+func newPipelineMetrics() *pipelineMetrics {
+	o := &pipelineMetrics{reg: metrics.New()}
+	o.process()
+	return o
+}
+
+// process registers the process's memory (the embedded NATS server's
+// included when `run` embeds it): what --memory-limit bounds.
+func (o *pipelineMetrics) process() {
+	r := o.reg
+	r.Gauge("memsync_process_resident_bytes", "Resident set of the process (the embedded NATS server included).", func() float64 { return float64(memstat.Read().RSSBytes) })
+	r.Gauge("memsync_go_memory_bytes", "Memory the Go runtime mapped, what --memory-limit is compared with.", func() float64 { return float64(memstat.Read().GoTotalBytes) })
+	r.Gauge("memsync_memory_limit_bytes", "Soft memory limit (--memory-limit or GOMEMLIMIT; 0: none).", func() float64 { return float64(memstat.Read().LimitBytes) })
+}
 
 // boolGauge is a gauge's value for a condition: 1 when it holds.
 func boolGauge(b bool) float64 {

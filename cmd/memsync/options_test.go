@@ -2,10 +2,12 @@ package main
 
 import (
 	"log/slog"
+	"runtime/debug"
 	"testing"
 	"time"
 
 	"github.com/memsync/memsync/changefeed"
+	"github.com/memsync/memsync/internal/memstat"
 )
 
 // The flag groups produce the components' options: what each flag sets,
@@ -62,6 +64,14 @@ func TestFlagsProduceComponentOptions(t *testing.T) {
 		{"supervisor flags", []string{"--keep-aside", "0", "--keep-aside-bytes", "1GiB", "--validate-every", "0"}, func(t *testing.T, a *runArgs) {
 			if b := a.asideBudget(); b.Keep != 0 || b.Bytes != 1<<30 || a.validateEvery != 0 {
 				t.Fatalf("aside %+v, validate every %v", b, a.validateEvery)
+			}
+		}},
+		{"memory limit", []string{"--memory-limit", "300MiB"}, func(t *testing.T, a *runArgs) {
+			prev := debug.SetMemoryLimit(-1)
+			t.Cleanup(func() { debug.SetMemoryLimit(prev) })
+			a.memory.apply(slog.New(slog.DiscardHandler))
+			if got := memstat.Read().LimitBytes; a.memory.limit != 300<<20 || got != 300<<20 {
+				t.Fatalf("--memory-limit 300MiB: flag %d, limit in force %d", a.memory.limit, got)
 			}
 		}},
 		{"serving", []string{"--serve-addr", "127.0.0.1:0", "--serve-token", "tok", "--no-serve"}, func(t *testing.T, a *runArgs) {

@@ -25,6 +25,9 @@ type Options struct {
 	// retrieval index that follows it) and takes it back before the cache
 	// is closed or swapped; Detach waits for requests in flight.
 	Serve Server
+	// EmbeddedNATS says the JetStream server runs in this process, so the
+	// memory live status reports includes the server's.
+	EmbeddedNATS bool
 	// now is the clock of the rebuild rate limit (default time.Now).
 	now func() time.Time
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 
 	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/internal/memstat"
 	"github.com/memsync/memsync/protocol"
 	"github.com/memsync/memsync/worker"
 )
@@ -28,6 +29,7 @@ type LiveStatus struct {
 	LastError        string            `json:"last_error"`
 	Counts           cachestore.Counts `json:"counts"`
 	Stats            worker.Stats      `json:"stats"`
+	Memory           memstat.Memory    `json:"memory"`
 }
 
 // addService registers the worker as a NATS micro service with status and
@@ -60,7 +62,8 @@ func (s *supervisor) serveValidate(req micro.Request) {
 
 // liveStatus reads the running worker's state (cache, health, counters).
 func (s *supervisor) liveStatus() LiveStatus {
-	ls := LiveStatus{Worker: s.opts.Worker.Name, Cache: s.opts.Dir}
+	ls := LiveStatus{Worker: s.opts.Worker.Name, Cache: s.opts.Dir, Memory: memstat.Read()}
+	ls.Memory.EmbeddedNATS = s.opts.EmbeddedNATS
 	store, w := s.store.Load(), s.worker.Load()
 	if store == nil || w == nil {
 		ls.LastError, ls.Stale = "cache is being rebuilt", true
