@@ -63,6 +63,9 @@ func TestImportDirection(t *testing.T) {
 		// as integration's do; the package proper (doc, errors) imports
 		// nothing of the module or beyond, so no binary links the harness
 		{"internal/speedtest", []string{mod, "github.com/", "golang.org/"}, true},
+		// process memory figures: the standard library only, so every
+		// layer (supervisor, cmd) may report them
+		{"internal/memstat", []string{mod, "github.com/", "golang.org/"}, true},
 	}
 	for _, r := range rules {
 		var list []string
