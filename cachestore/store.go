@@ -1,6 +1,7 @@
 package cachestore
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -21,7 +23,7 @@ type Store struct {
 	opts  Options
 	mu    sync.RWMutex // guards state
 	state State
-	scan  ScanStats // what the integrity scan on Open read
+	scan  atomic.Pointer[ScanStats] // what the last integrity scan read (Open's, or Verify's)
 	// gate admits every read (View) and write for its whole duration until
 	// Close, which waits for those in flight: anything after it gets
 	// ErrClosed, never a closed Pebble.
@@ -50,7 +52,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 		return nil, err
 	}
 	if !opts.SkipVerify {
-		if err := s.verify(); err != nil {
+		if err := s.verify(context.Background()); err != nil {
 			s.closePebble()
 			return nil, err
 		}

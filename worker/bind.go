@@ -16,6 +16,7 @@ import (
 // continues from the cache's position, then attaches the durable consumer
 // there.
 func (w *Worker) bind(ctx context.Context) error {
+	t := newPhases(w.now)
 	s, err := w.js.Stream(ctx, w.opts.Stream)
 	if err != nil {
 		return w.streamMissing(err)
@@ -24,12 +25,14 @@ func (w *Worker) bind(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("worker: stream %s info: %w", w.opts.Stream, err)
 	}
+	t.mark("stream")
 	if err := w.checkStream(info); err != nil {
 		return err
 	}
 	if err := w.checkContinuity(ctx, info); err != nil {
 		return err
 	}
+	t.mark("continuity")
 	w.stream = s
 	if err := w.adoptLineage(ctx); err != nil {
 		return err
@@ -38,6 +41,8 @@ func (w *Worker) bind(ctx context.Context) error {
 	if err == nil && w.wrapConsumer != nil {
 		w.cons = w.wrapConsumer(w.cons)
 	}
+	t.mark("consumer")
+	w.log.Debug("consumer bound", t.attrs()...)
 	return err
 }
 

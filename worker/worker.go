@@ -106,6 +106,7 @@ func (w *Worker) step(ctx context.Context) error {
 		if err := w.bind(ctx); err != nil {
 			return err
 		}
+		w.caughtUpIfDrained(ctx)
 	}
 	n, err := w.fetchAndApply(ctx, w.opts.FetchWait)
 	if err == nil && n == 0 {
@@ -114,10 +115,24 @@ func (w *Worker) step(ctx context.Context) error {
 	return err
 }
 
+// caughtUpIfDrained ends the startup catch-up at once when the consumer has
+// nothing pending, instead of after a fetch that waits FetchWait for nothing.
+func (w *Worker) caughtUpIfDrained(ctx context.Context) {
+	if done, err := w.drained(ctx); err == nil && done {
+		w.markCaughtUp()
+	}
+}
+
+// markCaughtUp records the end of the startup catch-up (readiness) and logs
+// how long it took from Run's start, once.
 func (w *Worker) markCaughtUp() {
 	w.health.mu.Lock()
+	first, started := !w.health.h.CaughtUp, w.health.started
 	w.health.h.CaughtUp = true
 	w.health.mu.Unlock()
+	if first && !started.IsZero() {
+		w.log.Info("caught up", "took", w.now().Sub(started).Round(time.Millisecond), "applied", w.stats.applied.Load())
+	}
 }
 
 // CatchUp consumes until nothing is pending and returns how many messages
