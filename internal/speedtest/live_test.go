@@ -119,4 +119,3 @@ func watchLive(ctx context.Context, c *serve.Client, n int, in <-chan committed,
 	}
 	return nil
 }
-
