@@ -31,6 +31,11 @@ type Config struct {
 	// DefaultAsideBudget).
 	Aside      *AsideBudget
 	beforeSwap func()
+	// beforeBody, set by tests, runs ahead of every body a stream rebuild's
+	// staging batch asks the stream for (a backfill), with the number of
+	// fresh starts of the staging cache so far: where a test replaces the
+	// stream under a batch in hand. nil in production.
+	beforeBody func(fill int)
 }
 
 // EnsureDefaults returns a copy of c (nil: the zero Config) with the

@@ -39,16 +39,24 @@ func Run(ctx context.Context, cfg Config, source, reason string) (Result, error)
 
 // FromStream fills a staging cache from the compacted stream (the latest
 // message of every entity) with a worker of its own, then swaps it in. A
-// killed rebuild resumes from the staging cache's position; a resumed
-// staging cache that no longer matches the stream (recreated, purged past
-// it, another database) is started again cleanly.
+// killed rebuild resumes from the staging cache's position; a staging cache
+// that no longer matches the stream (recreated, purged past it, another
+// database, a body it needs gone from it: restartable) is started again
+// cleanly, from the stream as it is then, at most maxRestarts times.
 func FromStream(ctx context.Context, cfg Config, reason string) (Result, error) {
 	cfg = *cfg.EnsureDefaults()
-	n, pos, err := fillStaging(ctx, cfg)
-	if errors.Is(err, worker.ErrStreamReplaced) || errors.Is(err, worker.ErrLineageChanged) {
-		cfg.Logger.Warn("staging cache no longer matches the stream; starting it again", "error", err)
+	n, pos, err := fillStaging(ctx, cfg, 0)
+	// INVARIANT 9 (liveness): the changefeed may replace the stream's
+	// history (or the operator purge it) while the staging cache is filled;
+	// every such change is a fresh start on the new stream, never a batch
+	// retried for bodies the stream no longer has nor a rebuild abandoned
+	// after the first restart (TestStreamReplacedWhileStagingBackfills).
+	for fill := 1; fill <= maxRestarts && restartable(err) && ctx.Err() == nil; fill++ {
+		cfg.Logger.Warn("staging cache no longer matches the stream; starting it again", "error", err, "restart", fill)
 		_ = os.RemoveAll(stagingDir(cfg.Dir))
-		n, pos, err = fillStaging(ctx, cfg)
+		if err = awaitStream(ctx, cfg); err == nil { // one deleted under it comes back with the changefeed
+			n, pos, err = fillStaging(ctx, cfg, fill)
+		}
 	}
 	if err != nil {
 		CleanupConsumer(cfg) // a resumed rebuild re-creates it at the staging position
@@ -57,7 +65,22 @@ func FromStream(ctx context.Context, cfg Config, reason string) (Result, error) 
 	return finish(cfg, Result{Source: "stream", Entities: n, Position: pos}, reason)
 }
 
-func fillStaging(ctx context.Context, cfg Config) (n int, pos uint64, err error) {
+// maxRestarts bounds the fresh starts of one stream rebuild: a stream
+// replaced again and again is the changefeed's problem to settle, and the
+// caller's (the supervisor: rebuild from Turso, or again later) to route.
+const maxRestarts = 3
+
+// restartable reports a staging fill that failed because the stream changed
+// under it: a fresh staging cache, from the stream as it is now, can succeed.
+// ErrStuck is a body the staging cache needs still missing after the
+// worker's retries (an entity of a history that was dropped).
+func restartable(err error) bool {
+	return errors.Is(err, worker.ErrStreamReplaced) || errors.Is(err, worker.ErrLineageChanged) || errors.Is(err, worker.ErrStuck)
+}
+
+// fillStaging opens (or resumes) the staging cache and catches it up; fill
+// counts the fresh starts of this rebuild.
+func fillStaging(ctx context.Context, cfg Config, fill int) (n int, pos uint64, err error) {
 	staging := stagingDir(cfg.Dir)
 	store, err := cachestore.Open(staging, &cfg.Options)
 	if errors.Is(err, cachestore.ErrCorrupt) || errors.Is(err, cachestore.ErrConfigChanged) {
@@ -67,7 +90,14 @@ func fillStaging(ctx context.Context, cfg Config) (n int, pos uint64, err error)
 	if err != nil {
 		return 0, 0, err
 	}
-	n, err = catchUpStaging(ctx, cfg, store)
+	sc := &stagingCache{Store: store, cfg: cfg, fill: fill}
+	n, err = catchUpStaging(ctx, cfg, sc)
+	if err != nil && !restartable(err) && ctx.Err() == nil {
+		// a fetch from a deleted consumer, say: the stream went with it
+		if moved := sc.streamMoved(ctx); moved != nil {
+			err = fmt.Errorf("%w (%v)", moved, err)
+		}
+	}
 	pos = store.State().Position
 	if cerr := store.Close(); err == nil && cerr != nil {
 		err = cerr
@@ -75,7 +105,7 @@ func fillStaging(ctx context.Context, cfg Config) (n int, pos uint64, err error)
 	return n, pos, err
 }
 
-func catchUpStaging(ctx context.Context, cfg Config, store *cachestore.Store) (int, error) {
+func catchUpStaging(ctx context.Context, cfg Config, store worker.Cache) (int, error) {
 	wo := cfg.Worker
 	wo.Name = rebuildName(wo.Name)
 	wo.Progress = cfg.Progress

@@ -31,6 +31,10 @@ type loopRig struct {
 	faults  []error
 	step    time.Duration
 	now     time.Time
+	// streamFaults fail the stream rebuilds in turn (nil: a real one);
+	// sources lists the sources of every rebuild asked for.
+	streamFaults []error
+	sources      []string
 }
 
 func newLoopRig(t *testing.T, withTurso bool, faults []error, step time.Duration) *loopRig {
@@ -56,8 +60,22 @@ func newLoopRig(t *testing.T, withTurso bool, faults []error, step time.Duration
 	}
 	o := (&Options{Config: cfg, now: func() time.Time { return r.now }}).EnsureDefaults()
 	r.s = newSupervisor(*o, nil)
-	r.s.run = r.run
+	r.s.run, r.s.rebuild = r.run, r.rebuild
 	return r
+}
+
+// rebuild is rebuild.Run, except that a stream rebuild fails with the next
+// of streamFaults while there are any.
+func (r *loopRig) rebuild(ctx context.Context, cfg rebuild.Config, source, reason string) (rebuild.Result, error) {
+	r.sources = append(r.sources, source)
+	if source == "stream" && len(r.streamFaults) > 0 {
+		fault := r.streamFaults[0]
+		r.streamFaults = r.streamFaults[1:]
+		if fault != nil {
+			return rebuild.Result{}, fault
+		}
+	}
+	return rebuild.Run(ctx, cfg, source, reason)
 }
 
 // run is one worker run: it ends with the next fault, or cleanly (nil)

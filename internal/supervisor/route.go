@@ -46,10 +46,26 @@ func requestedSource(haveTurso bool) string {
 // accepts, or ErrDiverged) with the cache closed, from the source
 // sourceFor picks. `run --once` uses it as the supervisor does.
 func Repair(ctx context.Context, cfg rebuild.Config, cause error) error {
+	return repair(ctx, cfg, cause, rebuild.Run)
+}
+
+// rebuildFunc is rebuild.Run (the loop's tests inject failing rebuilds).
+type rebuildFunc func(ctx context.Context, cfg rebuild.Config, source, reason string) (rebuild.Result, error)
+
+// repair is Repair with the rebuild it runs. INVARIANT 9 (liveness): a
+// stream rebuild that failed because the stream kept changing under it
+// (replaced, purged, another database, after the rebuild's own fresh
+// starts) is followed by a rebuild from Turso when this process has it,
+// as sourceFor would have picked for that error.
+func repair(ctx context.Context, cfg rebuild.Config, cause error, run rebuildFunc) error {
 	cfg = *cfg.EnsureDefaults()
 	source, reason := sourceFor(cause, cfg.DB != nil), reasonOf(cause)
 	cfg.Logger.Warn("cache cannot be trusted; rebuilding it", "reason", reason, "source", source, "dir", cfg.Dir, "error", cause)
-	_, err := rebuild.Run(ctx, cfg, source, reason)
+	_, err := run(ctx, cfg, source, reason)
+	if err != nil && source == "stream" && ctx.Err() == nil && sourceFor(err, cfg.DB != nil) == "turso" {
+		cfg.Logger.Warn("the stream changed under its rebuild; rebuilding from Turso", "reason", reason, "dir", cfg.Dir, "error", err)
+		_, err = run(ctx, cfg, "turso", reason)
+	}
 	return err
 }
 

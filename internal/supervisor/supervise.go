@@ -25,11 +25,13 @@ type supervisor struct {
 	// run is one worker run on the cache (runOnce; the loop's tests replace
 	// it with runs that fail as a worker does).
 	run func(context.Context) error
+	// rebuild is rebuild.Run (the loop's tests inject failing rebuilds).
+	rebuild rebuildFunc
 }
 
 func newSupervisor(o Options, started func(*cachestore.Store, *worker.Worker)) *supervisor {
 	s := &supervisor{opts: o, started: started, requests: make(chan *request), limit: rebuildLimit{now: o.now}}
-	s.run = s.runOnce
+	s.run, s.rebuild = s.runOnce, rebuild.Run
 	return s
 }
 
@@ -94,8 +96,15 @@ func (s *supervisor) loop(ctx context.Context) error {
 		if !s.limit.allow() {
 			return fmt.Errorf("%w: last error: %v", ErrRebuildLoop, err)
 		}
-		if err := Repair(ctx, s.opts.Config, err); err != nil {
-			return err
+		if rerr := repair(ctx, s.opts.Config, err, s.rebuild); rerr != nil {
+			if ctx.Err() != nil || !needsRepair(rerr) {
+				return rerr
+			}
+			// INVARIANT 9 (liveness): a rebuild the stream kept changing
+			// under is not the end of the supervisor: the next round opens
+			// the cache again (served if it still opens) and repairs it
+			// again, within the rate limit.
+			s.opts.Logger.Warn("rebuild failed; the cache is opened and repaired again", "error", rerr)
 		}
 	}
 	return nil

@@ -16,7 +16,7 @@ func Run(ctx context.Context, db *turso.DB, store *cachestore.Store, opts *Optio
 	if opts == nil {
 		opts = &Options{}
 	}
-	v := &validator{db: db, opts: store.Options(), limit: opts.MaxMessageBytes,
+	v := &validator{db: db, opts: store.Options(), limit: opts.MaxMessageBytes, betweenReads: opts.betweenReads,
 		r:   &Report{MissingLatest: []string{}, Unsyncable: UnsyncableReport{Rows: []turso.Unsyncable{}}},
 		bad: map[protocol.Entity]map[string]bool{}}
 	err := store.View(func(view *cachestore.View) error {
@@ -41,6 +41,8 @@ type validator struct {
 	rankC map[string]int                      // the cache's window
 	bad   map[protocol.Entity]map[string]bool // unsyncable rows by kind
 	diffs []*diff
+	// betweenReads is Options.betweenReads (nil in production).
+	betweenReads func(context.Context) error
 }
 
 func (v *validator) run(ctx context.Context) error {
@@ -109,12 +111,18 @@ func (v *validator) judge(ctx context.Context) error {
 			return err
 		}
 	}
+	if v.betweenReads != nil {
+		if err := v.betweenReads(ctx); err != nil {
+			return err
+		}
+	}
 	// INVARIANT 6: whether the log covers the unapplied changes is read
 	// after every entity's version: a prune between the two could delete
 	// an entity's unapplied change (its version reads 0) and, read before,
 	// leave "covered" true: a lagging entity judged diverged. Pruning goes
 	// in change_id order, so once it removed one above applied it also
-	// removed applied+1, and this read sees the log no longer covers.
+	// removed applied+1, and this read sees the log no longer covers
+	// (TestPruneBetweenReadsKeepsLaggingStale).
 	var err error
 	if f.covered, err = v.db.LogCovers(ctx, f.applied); err != nil {
 		return err
