@@ -2,7 +2,6 @@ package cachestore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/memsync/memsync/protocol"
@@ -14,7 +13,9 @@ type Change struct {
 	Op      protocol.Op
 	ID      string
 	Version uint64
-	Data    []byte // protocol row JSON; nil for deletes
+	// Data is the protocol row JSON, nil for deletes. It may be a slice of
+	// the message it came in (protocol.DecodeEnvelope): never modified.
+	Data []byte
 	// Embeddings and Listed: an episode upsert's owned embeddings as its
 	// message lists them (protocol.Envelope; horizon.go uses them).
 	Embeddings []string
@@ -34,7 +35,9 @@ func ChangeFromEnvelope(e *protocol.Envelope) Change {
 }
 
 // Prepare decodes everything Apply needs from the change (once), so that a
-// poison message can be rejected before it enters a batch.
+// poison message can be rejected before it enters a batch: an episode's
+// start_time, an embedding's owner (both read in one pass over the row,
+// protocol.EpisodeStartTime and EmbeddingOwner), a pattern's validity.
 func (c *Change) Prepare() error {
 	if c.prepared {
 		return nil
@@ -56,7 +59,7 @@ func (c *Change) decode() error {
 	var err error
 	switch c.Entity {
 	case protocol.EntityEpisode:
-		c.startTime, err = startTimeOf(c.Data)
+		c.startTime, err = protocol.EpisodeStartTime(c.Data)
 	case protocol.EntityPattern:
 		_, err = protocol.DecodePattern(c.Data)
 	case protocol.EntityEmbedding:
@@ -68,26 +71,12 @@ func (c *Change) decode() error {
 }
 
 func (c *Change) decodeOwner() error {
-	e, err := protocol.DecodeEmbedding(c.Data)
+	kind, id, err := protocol.EmbeddingOwner(c.Data)
 	if err != nil {
 		return err
 	}
-	c.ownerKind, c.ownerID = kindOf(protocol.Entity(e.ItemType)), e.ItemID
+	c.ownerKind, c.ownerID = kindOf(kind), id
 	return nil
-}
-
-func startTimeOf(data []byte) (int64, error) {
-	var v struct {
-		ID        *string `json:"episode_id"`
-		StartTime *int64  `json:"start_time"`
-	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		return 0, fmt.Errorf("%w: episode: %v", protocol.ErrMalformed, err)
-	}
-	if v.ID == nil || v.StartTime == nil {
-		return 0, fmt.Errorf("%w: episode without episode_id or start_time", protocol.ErrMalformed)
-	}
-	return *v.StartTime, nil
 }
 
 // Batch is one unit of work: changes in stream order, the highest publisher

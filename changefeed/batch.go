@@ -7,6 +7,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/memsync/memsync/internal/turso"
+	"github.com/memsync/memsync/protocol"
 )
 
 // outBatch is one atomic batch to publish: entity messages in version
@@ -46,9 +47,12 @@ func (c *Changefeed) buildBatch(ctx context.Context, b *readBatch, cur cursor) (
 		if cause != nil {
 			m = c.unsyncableMsg(it, cur.Epoch)
 		}
-		if m != nil && out.full(m, limit, c.opts.MaxBatchBytes) {
-			out.cursor = it.Version - 1
-			break
+		size := 0
+		if m != nil {
+			if size = msgBytes(m); out.full(size, limit, c.opts.MaxBatchBytes) {
+				out.cursor = it.Version - 1
+				break
+			}
 		}
 		if cause != nil {
 			// Malformed rows (and rows too large to publish) are parked with
@@ -61,18 +65,20 @@ func (c *Changefeed) buildBatch(ctx context.Context, b *readBatch, cur cursor) (
 				continue
 			}
 		}
-		size := msgBytes(m)
 		if it.Row != nil {
-			it.Row.Data = nil // now in the message: hold the bytes once
+			// now in the message (the frame is its body): hold the bytes
+			// once, and never encode the frame again
+			it.Row.Data, it.Row.Frame = nil, protocol.Frame{}
 		}
 		out.msgs, out.items, out.bytes = append(out.msgs, m), append(out.items, it), out.bytes+size
 	}
 	return out, dead, nil
 }
 
-// full reports whether m no longer fits in the batch.
-func (b *outBatch) full(m *nats.Msg, limit, maxBytes int) bool {
-	return len(b.msgs) == limit || (len(b.msgs) > 0 && b.bytes+msgBytes(m) > maxBytes-checkpointBytes)
+// full reports whether a message of size bytes (msgBytes) no longer fits
+// in the batch.
+func (b *outBatch) full(size, limit, maxBytes int) bool {
+	return len(b.msgs) == limit || (len(b.msgs) > 0 && b.bytes+size > maxBytes-checkpointBytes)
 }
 
 func (c *Changefeed) itemMsg(it item, epoch string) (*nats.Msg, error) {

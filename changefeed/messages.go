@@ -3,6 +3,7 @@ package changefeed
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -11,7 +12,9 @@ import (
 	"github.com/memsync/memsync/protocol"
 )
 
-// entityMsg builds the stream message for one collapsed change.
+// entityMsg builds the stream message for one collapsed change: the
+// envelope written around the row in the buffer it was read into (its
+// frame), the headers' values in one allocation.
 func (c *Changefeed) entityMsg(it item, epoch string) (*nats.Msg, error) {
 	subj, err := protocol.EntitySubject(c.opts.DBName, it.Entity, it.ID)
 	if err != nil {
@@ -19,42 +22,70 @@ func (c *Changefeed) entityMsg(it item, epoch string) (*nats.Msg, error) {
 	}
 	env := protocol.Envelope{Schema: protocol.SchemaVersion, Entity: it.Entity, Op: protocol.OpDelete,
 		ID: it.ID, Version: it.Version, Lineage: c.lineage}
+	var frame protocol.Frame
 	if it.Row != nil {
-		env.Op, env.Data = protocol.OpUpsert, it.Row.Data
+		env.Op, env.Data, frame = protocol.OpUpsert, it.Row.Data, it.Row.Frame
 		env.Embeddings, env.Listed = it.Row.Embeddings, it.Row.Listed
 	}
-	body, err := protocol.EncodeEnvelope(&env)
+	body, err := protocol.EncodeEnvelopeIn(frame, &env) // around the row read: no copy of it
 	if err != nil {
 		return nil, err
 	}
-	m := nats.NewMsg(subj)
-	m.Data = body
-	c.setHeaders(m, &env, epoch)
-	if env.Op == protocol.OpDelete && c.opts.TombstoneTTL > 0 {
-		m.Header.Set(jetstream.MsgTTLHeader, c.opts.TombstoneTTL.String())
-	}
-	embeddingHeaders(m, it)
+	m := &nats.Msg{Subject: subj, Data: body, Header: c.headers(&env, it, epoch)}
 	return m, c.checkSize(m)
 }
 
-func (c *Changefeed) setHeaders(m *nats.Msg, env *protocol.Envelope, epoch string) {
-	h := m.Header
-	h.Set(protocol.HeaderSchema, strconv.Itoa(protocol.SchemaVersion))
-	h.Set(protocol.HeaderEntity, string(env.Entity))
-	h.Set(protocol.HeaderOp, string(env.Op))
-	h.Set(protocol.HeaderVersion, strconv.FormatUint(env.Version, 10))
-	h.Set(protocol.HeaderLineage, c.lineage)
-	tok, _ := protocol.EncodeID(env.ID)
-	h.Set(protocol.HeaderMsgID, fmt.Sprintf("%s.%s.%d.%s.%s", c.lineage, epoch, env.Version, env.Entity, tok))
+// headers are an entity message's headers; an embedding's also say its
+// model, dimension and dtype, a delete's its TTL when tombstones expire.
+func (c *Changefeed) headers(env *protocol.Envelope, it item, epoch string) nats.Header {
+	embedding := it.Entity == protocol.EntityEmbedding && it.Row != nil
+	ttl := env.Op == protocol.OpDelete && c.opts.TombstoneTTL > 0
+	n := 6
+	if embedding {
+		n += 3
+	}
+	if ttl {
+		n++
+	}
+	h, vals := make(nats.Header, n), make([]string, 0, n)
+	set := func(k, v string) {
+		vals = append(vals, v)
+		h[k] = vals[len(vals)-1 : len(vals) : len(vals)] // an Add reallocates: no value is shared
+	}
+	set(protocol.HeaderSchema, strconv.Itoa(protocol.SchemaVersion))
+	set(protocol.HeaderEntity, string(env.Entity))
+	set(protocol.HeaderOp, string(env.Op))
+	set(protocol.HeaderVersion, strconv.FormatUint(env.Version, 10))
+	set(protocol.HeaderLineage, c.lineage)
+	set(protocol.HeaderMsgID, c.msgID(env, epoch))
+	if ttl {
+		set(jetstream.MsgTTLHeader, c.opts.TombstoneTTL.String())
+	}
+	if embedding {
+		set(protocol.HeaderModel, it.Row.Model)
+		set(protocol.HeaderDimension, strconv.Itoa(it.Row.Dimension))
+		set(protocol.HeaderDType, protocol.DTypeF32LE)
+	}
+	return h
 }
 
-func embeddingHeaders(m *nats.Msg, it item) {
-	if it.Entity != protocol.EntityEmbedding || it.Row == nil {
-		return
-	}
-	m.Header.Set(protocol.HeaderModel, it.Row.Model)
-	m.Header.Set(protocol.HeaderDimension, strconv.Itoa(it.Row.Dimension))
-	m.Header.Set(protocol.HeaderDType, protocol.DTypeF32LE)
+// msgID is <lineage>.<epoch>.<version>.<entity>.<token(id)>: the server's
+// duplicate window drops a message published twice in one epoch.
+func (c *Changefeed) msgID(env *protocol.Envelope, epoch string) string {
+	tok, _ := protocol.EncodeID(env.ID)
+	var b strings.Builder
+	b.Grow(len(c.lineage) + len(epoch) + 20 + len(env.Entity) + len(tok) + 4)
+	b.WriteString(c.lineage)
+	b.WriteByte('.')
+	b.WriteString(epoch)
+	b.WriteByte('.')
+	var num [20]byte
+	b.Write(strconv.AppendUint(num[:0], env.Version, 10))
+	b.WriteByte('.')
+	b.WriteString(string(env.Entity))
+	b.WriteByte('.')
+	b.WriteString(tok)
+	return b.String()
 }
 
 // checkSize rejects a message the server would refuse: over the max

@@ -48,26 +48,6 @@ type envelopeWire struct {
 	EmbeddingsB64 [][]byte  `json:"embeddings_b64,omitempty"`
 }
 
-func (w *envelopeWire) setEmbeddings(e *Envelope) {
-	if !e.Listed {
-		return
-	}
-	ids := e.Embeddings
-	if ids == nil {
-		ids = []string{}
-	}
-	for _, id := range ids {
-		if !utf8.ValidString(id) {
-			w.EmbeddingsB64 = make([][]byte, len(ids))
-			for i, id := range ids {
-				w.EmbeddingsB64[i] = []byte(id)
-			}
-			return
-		}
-	}
-	w.Embeddings = &ids
-}
-
 func (w *envelopeWire) embeddings() ([]string, bool) {
 	if w.EmbeddingsB64 != nil {
 		ids := make([]string, len(w.EmbeddingsB64))
@@ -96,41 +76,4 @@ type embeddingWire struct {
 	Embedding
 	IDB64   []byte `json:"embedding_id_b64,omitempty"`
 	ItemB64 []byte `json:"item_id_b64,omitempty"`
-}
-
-// marshalExact encodes a row whose ids need companions; ok is false when
-// none does (the plain encoding is exact).
-func marshalExact(v any) (b []byte, ok bool, err error) {
-	switch r := v.(type) {
-	case *Episode:
-		if x := exactBytes(r.EpisodeID); x != nil {
-			b, err = json.Marshal(&episodeWire{Episode: *r, IDB64: x})
-			return b, true, err
-		}
-	case *Pattern:
-		if x := exactBytes(r.PatternID); x != nil {
-			b, err = json.Marshal(&patternWire{Pattern: *r, IDB64: x})
-			return b, true, err
-		}
-	case *Embedding:
-		id, item := exactBytes(r.EmbeddingID), exactBytes(r.ItemID)
-		if id != nil || item != nil {
-			b, err = json.Marshal(&embeddingWire{Embedding: *r, IDB64: id, ItemB64: item})
-			return b, true, err
-		}
-	}
-	return nil, false, nil
-}
-
-// asPointer lets marshalRow take rows by value or by pointer.
-func asPointer(v any) any {
-	switch r := v.(type) {
-	case Episode:
-		return &r
-	case Pattern:
-		return &r
-	case Embedding:
-		return &r
-	}
-	return v
 }

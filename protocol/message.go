@@ -27,40 +27,6 @@ type Envelope struct {
 	Listed     bool     `json:"-"`
 }
 
-// EncodeEnvelope marshals an envelope after validating it. Data must be
-// valid JSON (it is appended as is, not re-compacted: rows are large).
-func EncodeEnvelope(e *Envelope) ([]byte, error) {
-	if err := e.validate(); err != nil {
-		return nil, err
-	}
-	head := envelopeWire{Schema: e.Schema, Entity: e.Entity, Op: e.Op, ID: e.ID, IDB64: exactBytes(e.ID),
-		Version: e.Version, Lineage: e.Lineage}
-	head.setEmbeddings(e)
-	out, err := json.Marshal(&head)
-	if err != nil || len(e.Data) == 0 {
-		return out, err
-	}
-	out = append(out[:len(out)-1], `,"data":`...)
-	out = append(out, e.Data...)
-	return append(out, '}'), nil
-}
-
-// DecodeEnvelope parses and validates an entity message body; the id is
-// taken from "id_b64" when present.
-func DecodeEnvelope(b []byte) (*Envelope, error) {
-	var w envelopeWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	e := Envelope{Schema: w.Schema, Entity: w.Entity, Op: w.Op, ID: preferExact(w.ID, w.IDB64),
-		Version: w.Version, Lineage: w.Lineage, Data: w.Data}
-	e.Embeddings, e.Listed = w.embeddings()
-	if err := e.validate(); err != nil {
-		return nil, err
-	}
-	return &e, nil
-}
-
 func (e *Envelope) validate() error {
 	if e.Schema != SchemaVersion {
 		return fmt.Errorf("%w: %d", ErrSchema, e.Schema)

@@ -115,19 +115,3 @@ func DecodeEmbedding(b []byte) (*Embedding, error) {
 	}
 	return &w.Embedding, nil
 }
-
-// marshalRow is the one encoder of row data: changefeed and validation
-// both produce these exact bytes. Ids that are not valid UTF-8 get their
-// _b64 companions; everything else is plain encoding/json.
-func marshalRow(v any) ([]byte, error) {
-	v = asPointer(v)
-	if b, ok, err := marshalExact(v); ok {
-		return b, err
-	}
-	return json.Marshal(v)
-}
-
-// MarshalRow encodes an Episode, Pattern or Embedding (value or pointer) as
-// message data. DecodeEpisode, DecodePattern and DecodeEmbedding read it back
-// with byte-exact ids.
-func MarshalRow(v any) ([]byte, error) { return marshalRow(v) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,6 +61,21 @@ func TestDecodeParkAck(t *testing.T) {
 				Lineage: lin, Data: []byte(`{"episode_id":"c"}`)}), episode(db, lin, "d", 6)},
 			cached: map[string]uint64{"d": 6}, position: 2, dead: []string{"episode without episode_id or start_time"},
 			stats: Stats{Received: 2, Applied: 1, DeadLetters: 1}},
+		{name: "a body only the reference decodes (a duplicate, a case-folded key) applies as it decodes it",
+			msgs: []pub{raw(subject(db, protocol.EntityEpisode, "ref"),
+				`{"schema":1,"entity":"episode","op":"upsert","id":"ref","version":3,"Version":16,"lineage":"L1",`+
+					`"data":{"episode_id":"ref","start_time":1,"START_TIME":2}}`)},
+			cached: map[string]uint64{"ref": 16}, position: 1, stats: Stats{Received: 1, Applied: 1}},
+		{name: "an embedding whose vector disagrees with its dimension is parked",
+			msgs: []pub{envelope(db, protocol.Envelope{Entity: protocol.EntityEmbedding, Op: protocol.OpUpsert, ID: "m", Version: 5,
+				Lineage: lin, Data: []byte(`{"embedding_id":"m","item_id":"d","item_type":"episode","dimension":2,"dtype":"f32le","vector":"AAAAPw=="}`)}),
+				episode(db, lin, "d", 6)},
+			cached: map[string]uint64{"d": 6}, position: 2, dead: []string{"bad vector"},
+			stats: Stats{Received: 2, Applied: 1, DeadLetters: 1}},
+		{name: "an embedding of an unknown owner kind is parked",
+			msgs: []pub{envelope(db, protocol.Envelope{Entity: protocol.EntityEmbedding, Op: protocol.OpUpsert, ID: "m", Version: 5,
+				Lineage: lin, Data: []byte(`{"embedding_id":"m","item_id":"d","item_type":"agent","dimension":1,"dtype":"f32le","vector":"AAAAPw=="}`)})},
+			position: 1, dead: []string{"unknown entity"}, stats: Stats{Received: 1, DeadLetters: 1}},
 		{name: "an envelope of version 0 is parked",
 			msgs:     []pub{envelope(db, protocol.Envelope{Entity: protocol.EntityEpisode, Op: protocol.OpDelete, ID: "e", Lineage: lin})},
 			position: 1, dead: []string{"version 0"}, stats: Stats{Received: 1, DeadLetters: 1}},
@@ -167,6 +183,48 @@ func (tc decodeCase) checkDeadLetters(t *testing.T, r *rig) {
 		}
 		if h.Get("Nats-Expected-Stream") != "" || h.Get(protocol.HeaderEntity) == "" {
 			t.Errorf("dead letter %d: headers %v, want the original's without its Nats-* ones", i, h)
+		}
+	}
+}
+
+// keepData is a cache that keeps every applied change's data, as it came
+// from its message (protocol.DecodeEnvelope does not copy it).
+type keepData struct {
+	Cache
+	kept *[][]byte
+}
+
+func (k keepData) Apply(ctx context.Context, b cachestore.Batch, src cachestore.BodySource) (cachestore.ApplyStats, error) {
+	for _, c := range b.Changes {
+		*k.kept = append(*k.kept, c.Data)
+	}
+	return k.Cache.Apply(ctx, b, src)
+}
+
+// Data kept from a message stays that message's bytes after later fetches:
+// nats.go gives every delivered message its own buffer.
+func TestDecodedDataOutlivesLaterFetches(t *testing.T) {
+	var kept [][]byte
+	r := newRig(t, Options{BatchSize: 16}, func(s *cachestore.Store) Cache { return keepData{s, &kept} })
+	var want [][]byte
+	for i := range 100 {
+		m := episode(db, lin, fmt.Sprintf("e%03d", i), uint64(i+1))
+		env, err := protocol.DecodeEnvelope(m.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, slices.Clone(env.Data))
+		r.publish(m)
+	}
+	if _, err := r.w.CatchUp(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) != len(want) {
+		t.Fatalf("%d changes applied, want %d", len(kept), len(want))
+	}
+	for i := range want {
+		if string(kept[i]) != string(want[i]) {
+			t.Fatalf("change %d's data is now %q, want %q", i, kept[i], want[i])
 		}
 	}
 }

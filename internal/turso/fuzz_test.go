@@ -8,7 +8,8 @@ import (
 )
 
 // Row conversion (the decoder of Turso values, including embedding_data
-// JSON) never panics, and what it accepts is a valid protocol embedding.
+// JSON) never panics, agrees with the reference conversion, and what it
+// accepts is a valid protocol embedding.
 func FuzzConvertEmbedding(f *testing.F) {
 	f.Add("[1,2,3]", int64(3), []byte(nil), "episode")
 	f.Add("[1,2]", int64(3), []byte(nil), "episode")
@@ -18,7 +19,10 @@ func FuzzConvertEmbedding(f *testing.F) {
 		if vec != nil {
 			v = vec
 		}
-		r := convert(protocol.EntityEmbedding, []any{[]byte("e1"), []byte("o1"), []byte(owner), []byte(data), v, dim, []byte("m"), int64(1), int64(1)})
+		vals := []any{[]byte("e1"), []byte("o1"), []byte(owner), []byte(data), v, dim, []byte("m"), int64(1), int64(1)}
+		want := refConvert(protocol.EntityEmbedding, cloneVals(vals))
+		r := convert(protocol.EntityEmbedding, vals)
+		sameRow(t, r, want) // the converter is the code it replaced
 		if r.Err != nil {
 			if !errors.Is(r.Err, ErrMalformedRow) {
 				t.Fatalf("unclassified error: %v", r.Err)

@@ -15,7 +15,10 @@ type Row struct {
 	Entity protocol.Entity
 	ID     string
 	Data   []byte
-	Err    error
+	// Frame holds Data with room for its envelope around it (the
+	// changefeed writes the message there: protocol.EncodeEnvelopeIn).
+	Frame protocol.Frame
+	Err   error
 	// Owner and OwnerExists describe an embedding's owner in the same read.
 	Owner       protocol.Entity
 	OwnerID     string
@@ -102,45 +105,104 @@ func scanRows(ctx context.Context, q querier, e protocol.Entity, query string, a
 	if err != nil {
 		return err
 	}
-	n := len(cols)
+	// One destination for every row: each column is the driver's value as
+	// is (database/sql would copy a []byte into an *any), and the row is
+	// converted and encoded before the next Scan reuses them.
+	raw, dest, vals := make([]rawCell, len(cols)), make([]any, len(cols)), make([]any, len(cols))
+	for i := range raw {
+		dest[i] = &raw[i]
+	}
+	var cv converter
 	for rows.Next() {
-		vals := make([]any, n)
-		ptrs := make([]any, n)
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("scan %s: %w", e, err)
 		}
-		if err := fn(convert(e, vals)); err != nil {
+		for i := range raw {
+			vals[i] = raw[i].v
+		}
+		if err := fn(cv.convert(e, vals)); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
 }
 
+// rawCell receives a column's value without database/sql's conversion: a
+// []byte is the driver's buffer, valid until the next Next.
+type rawCell struct{ v any }
+
+func (c *rawCell) Scan(src any) error { c.v = src; return nil }
+
 func convert(e protocol.Entity, v []any) Row {
-	c := &cells{v: v, names: colNames[e]}
-	r := Row{Entity: e, ID: c.str(0)}
-	var obj any
+	var cv converter
+	return cv.convert(e, v)
+}
+
+// converter turns scanned rows into Rows, reusing its buffers from one row
+// to the next: only a Row's frame, ID, OwnerID and Model are allocated.
+type converter struct {
+	c     cells
+	buf   []byte // the row JSON, copied into its frame
+	ep    protocol.Episode
+	pat   protocol.Pattern
+	emb   protocol.Embedding
+	model string // the last model, shared by the Rows that have it
+}
+
+func (cv *converter) convert(e protocol.Entity, v []any) Row {
+	c := &cv.c
+	c.v, c.names, c.err = v, colNames[e], nil
+	id := c.str(0)
+	r := Row{Entity: e, ID: strings.Clone(id)}
 	switch e {
 	case protocol.EntityEpisode:
-		obj = c.episode()
+		c.episode(&cv.ep)
 	case protocol.EntityPattern:
-		obj = c.pattern()
+		c.pattern(&cv.pat)
 	default:
-		obj = c.embedding()
+		c.embedding(&cv.emb)
 	}
 	if c.err != nil {
 		r.Err = fmt.Errorf("%w: %s %q: %v", ErrMalformedRow, e, r.ID, c.err)
 		return r
 	}
-	if emb, ok := obj.(*protocol.Embedding); ok {
-		r.Owner, r.OwnerID = protocol.Entity(emb.ItemType), emb.ItemID
-		r.Model, r.Dimension = emb.Model, emb.Dimension
-		n, _ := v[8].(int64)
-		r.OwnerExists = n == 1
+	b := cv.buf[:0]
+	var err error
+	switch e {
+	case protocol.EntityEpisode:
+		b = protocol.AppendEpisode(b, &cv.ep)
+	case protocol.EntityPattern:
+		b, err = protocol.AppendPattern(b, &cv.pat)
+	default:
+		b = protocol.AppendEmbedding(b, &cv.emb)
+		cv.owner(&r, v)
 	}
-	r.Data, r.Err = protocol.MarshalRow(obj) // the same encoder validation compares with
+	cv.buf = b
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	// The same encoder validation compares with, and the row's bytes the
+	// message will carry: a frame with room for its envelope.
+	r.Frame = protocol.NewFrame(protocol.FrameRoom(e, r.ID), b)
+	r.Data = r.Frame.Data()
 	return r
+}
+
+// owner fills an embedding Row's owner, model and dimension (copied out of
+// the scanned bytes).
+func (cv *converter) owner(r *Row, v []any) {
+	emb := &cv.emb
+	for _, k := range protocol.Entities { // not the scanned bytes: Validate made it a kind
+		if string(k) == emb.ItemType {
+			r.Owner = k
+		}
+	}
+	r.OwnerID, r.Dimension = strings.Clone(emb.ItemID), emb.Dimension
+	if emb.Model != cv.model {
+		cv.model = strings.Clone(emb.Model)
+	}
+	r.Model = cv.model
+	n, _ := v[8].(int64)
+	r.OwnerExists = n == 1
 }
