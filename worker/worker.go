@@ -106,21 +106,12 @@ func (w *Worker) step(ctx context.Context) error {
 		if err := w.bind(ctx); err != nil {
 			return err
 		}
-		w.caughtUpIfDrained(ctx)
 	}
 	n, err := w.fetchAndApply(ctx, w.opts.FetchWait)
 	if err == nil && n == 0 {
 		w.markCaughtUp() // an empty fetch: the startup catch-up is done (readiness)
 	}
 	return err
-}
-
-// caughtUpIfDrained ends the startup catch-up at once when the consumer has
-// nothing pending, instead of after a fetch that waits FetchWait for nothing.
-func (w *Worker) caughtUpIfDrained(ctx context.Context) {
-	if done, err := w.drained(ctx); err == nil && done {
-		w.markCaughtUp()
-	}
 }
 
 // markCaughtUp records the end of the startup catch-up (readiness) and logs
