@@ -22,9 +22,10 @@
 //   - 5: at most MaxEpisodes episodes are cached, always the most recent by
 //     (start_time DESC, episode_id ASC); an in-window episode that leaves is
 //     replaced by the next most recent one; embeddings are stored only for
-//     cached owners. Data a batch drops is stashed for the rest of the batch
-//     and re-admitted from there when its version still matches, so an
-//     update that keeps an owner cached fetches nothing (stash.go).
+//     cached owners. Data a batch drops is re-admitted later in the batch,
+//     when its version still matches, from the committed store or a body
+//     the batch already has, so an update that keeps an owner cached
+//     fetches nothing (stash.go).
 //
 // Key layout (documented in ARCHITECTURE.md):
 //

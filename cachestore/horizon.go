@@ -19,7 +19,9 @@ import (
 //   - forget: while more than MaxEpisodes+Reserve episodes are known, the
 //     least recent one (never a cached one) is forgotten with its
 //     embeddings' entries, if its version is at or below the floor (so the
-//     floor rule keeps a redelivered old change of it a no-op). An
+//     floor rule keeps a redelivered old change of it a no-op), or, above
+//     the floor, if it owns no embedding entries, leaving a tombstone at
+//     its version (forgetEpisode: a cold sync forgets as it goes). An
 //     embedding whose owner episode is not known (deleted, forgotten, or
 //     not yet arrived) is forgotten at or below the floor the same way.
 //     State.Horizon is the most recent sort key forgotten: every live
@@ -92,15 +94,20 @@ func (a *applier) forgetFar(budget int) error {
 }
 
 // forgetEpisode forgets the episode at sort key k and its embeddings'
-// entries; false when its version is above the floor (it waits).
+// entries. At or below the floor its entry is deleted. Above it (a catch-up
+// from the compacted stream sees no checkpoint before its end, so the floor
+// stays behind for the whole of a cold sync) it keeps a tombstone at its
+// version, as an episode forgotten on arrival does, but only while it owns
+// no embedding entries: false (it waits for the floor) when it does.
 func (a *applier) forgetEpisode(k []byte) (bool, error) {
 	id := idFromSortKey(k)
 	cur, err := a.catalog(kindEpisode, id)
-	if err != nil || cur.Version > a.st.Floor {
+	if err != nil {
 		return false, err
 	}
 	ids, err := a.ownedIDs(kindEpisode, id)
-	if err != nil {
+	above := cur.Version > a.st.Floor
+	if err != nil || above && len(ids) > 0 {
 		return false, err
 	}
 	for _, emb := range ids {
@@ -117,6 +124,11 @@ func (a *applier) forgetEpisode(k []byte) (bool, error) {
 	}
 	a.st.Pruned = true
 	a.stats.Forgotten++
+	if above {
+		// INVARIANT 4: a change of it at or below its version stays a
+		// no-op; the collector removes the tombstone at the floor
+		return true, a.tombstone(kindEpisode, id, cur.Version)
+	}
 	return true, a.del(catalogKey(kindEpisode, id))
 }
 

@@ -119,3 +119,14 @@ func present(r pebble.Reader, k []byte) (bool, error) {
 	}
 	return false, err
 }
+
+// checkOwnerCached (with -tags invariants) compares ownerCached's answer,
+// taken from the catalog and the window, with the owner's data in the
+// batch's view: they differ only if the window rule is broken mid-batch.
+func (a *applier) checkOwnerCached(kind byte, id string, cached bool) error {
+	has, err := a.has(dataKey(kind, id))
+	if err == nil && has != cached {
+		panic(fmt.Sprintf("cachestore: owner %c %q: cached by the window %v, has data %v (boundary %q)", kind, id, cached, has, a.st.Boundary))
+	}
+	return err
+}

@@ -42,10 +42,9 @@ func (a *applier) putData(k byte, id string, data []byte) error {
 	return nil
 }
 
+// dropData deletes an entity's data; what a batch drops can still be
+// re-admitted without a fetch (stash.go), so nothing is read here.
 func (a *applier) dropData(k byte, id string) error {
-	if err := a.stash(k, id); err != nil {
-		return err
-	}
 	if err := a.del(dataKey(k, id)); err != nil {
 		return err
 	}

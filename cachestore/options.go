@@ -1,6 +1,9 @@
 package cachestore
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // DefaultMaxEpisodes is the default episode window.
 const DefaultMaxEpisodes = 1000
@@ -40,10 +43,38 @@ type Options struct {
 	// max(MaxEpisodes, DefaultReserve); negative: know them all. Unused
 	// with an unbounded window.
 	Reserve int
+	// BlockCacheSize is the size in bytes of the cache's Pebble block cache
+	// (0: DefaultBlockCacheSize). It counts in the process's memory once
+	// the blocks read fill it; Apply's bookkeeping reads (catalog, owner
+	// index, window keys) stay in it.
+	BlockCacheSize int64
 	// OnCommit, when set, is called after every committed Apply with the
 	// data changes it made, in the applying goroutine, before Apply
 	// returns (the retrieval indexes follow the cache this way).
 	OnCommit func([]DataChange)
+}
+
+// DefaultBlockCacheSize is the block cache of a store when
+// Options.BlockCacheSize is 0: four times Pebble's default, enough for the
+// bookkeeping keys of a large catalog, within memsync's 150 MB budget.
+const DefaultBlockCacheSize = 32 << 20
+
+func (o *Options) blockCacheSize() int64 {
+	if o.BlockCacheSize == 0 {
+		return DefaultBlockCacheSize
+	}
+	return o.BlockCacheSize
+}
+
+// validate rejects options no store can be opened with.
+func (o *Options) validate() error {
+	if o.MaxEpisodes < 0 {
+		return fmt.Errorf("cachestore: max episodes %d must be >= 0", o.MaxEpisodes)
+	}
+	if o.BlockCacheSize < 0 {
+		return fmt.Errorf("cachestore: block cache size %d must be >= 0", o.BlockCacheSize)
+	}
+	return nil
 }
 
 // DefaultOptions returns the defaults: 1000 episodes, patterns and embeddings on.

@@ -50,12 +50,25 @@ func (a *applier) unlinkEmbedding(id string, cur entry) error {
 	return a.dropData(kindEmbedding, id)
 }
 
-// ownerCached reports whether an embedding's owner is in the cache.
+// ownerCached reports whether an embedding's owner is in the cache, from
+// its catalog entry rather than its data (a small key next to the others
+// Apply reads, where the data is a large value): a live pattern is cached
+// (unless patterns are off), a live episode is cached when it sorts within
+// the window (INVARIANT 5: the cached episodes are the first Count known,
+// ending at Boundary; admitNext moves the boundary before it caches).
 func (a *applier) ownerCached(kind byte, id string) (bool, error) {
-	if kind == kindPattern && a.s.opts.NoPatterns {
+	if kind == kindPattern && a.s.opts.NoPatterns || kind != kindPattern && kind != kindEpisode {
 		return false, nil
 	}
-	return a.has(dataKey(kind, id))
+	cur, err := a.catalog(kind, id)
+	if err != nil || !cur.live() {
+		return false, err
+	}
+	cached := kind == kindPattern || a.inWindow(sortKey(cur.StartTime, id))
+	if invariantsOn {
+		return cached, a.checkOwnerCached(kind, id, cached)
+	}
+	return cached, nil
 }
 
 // INVARIANT 5 (no orphans): embedding data is stored only while its owner is cached.
@@ -129,15 +142,15 @@ func (a *applier) ownedIDs(owner byte, ownerID string) ([]string, error) {
 }
 
 // bodyFor returns the data of exactly the given version of an entity, from
-// this batch (a change of it, or the data the batch dropped) or from the
-// BodySource. If the source has a newer version, it is applied as a regular
+// this batch (a change of it, or a body it already has or dropped,
+// stash.go) or from the BodySource. If the source has a newer version, it is applied as a regular
 // change and bodyFor returns nil data.
 func (a *applier) bodyFor(e protocol.Entity, id string, version uint64) ([]byte, error) {
 	if c, ok := a.pending[pendingKey(e, id)]; ok && c.Version == version {
 		return c.Data, nil
 	}
-	if data, ok := a.fromStash(e, id, version); ok {
-		return data, nil
+	if data, ok, err := a.fromStash(e, id, version); ok || err != nil {
+		return data, err
 	}
 	if a.latest == nil {
 		return nil, fmt.Errorf("%w: %s %q v%d and no source", ErrBodyUnavailable, e, id, version)
@@ -159,6 +172,7 @@ func (a *applier) bodyFor(e protocol.Entity, id string, version uint64) ([]byte,
 	if c.Op != protocol.OpUpsert {
 		return nil, fmt.Errorf("%w: %s %q v%d is a delete in the stream", ErrBodyUnavailable, e, id, version)
 	}
+	a.keep(e, id, version, c.Data)
 	return c.Data, nil
 }
 
@@ -176,5 +190,6 @@ func (a *applier) olderBody(c Change, e protocol.Entity, id string, version uint
 		return nil, fmt.Errorf("%w: %s %q v%d but the stream has only v%d", ErrBodyUnavailable, e, id, version, c.Version)
 	}
 	a.stats.Backfilled++
+	a.keep(e, id, version, c.Data)
 	return c.Data, nil
 }

@@ -6,47 +6,68 @@ import (
 	"github.com/memsync/memsync/protocol"
 )
 
-// stashed is the data an entity had when this batch dropped it, with the
-// catalog version that data belongs to.
+// stashed is a body this batch obtained from its source (not from one of
+// its own changes), with the catalog version it belongs to.
 type stashed struct {
 	version uint64
 	data    []byte
 }
 
-// stash keeps, for the rest of one Apply, the data of every entity the
-// batch drops from the cache (an updated or evicted episode, the
-// embeddings of an owner leaving the window), so that re-admitting it
-// later in the same batch needs no BodySource round trip: an update that
-// keeps an owner cached keeps its embeddings (item 8 of issue 9).
+// Data a batch drops (an updated or evicted episode, the embeddings of an
+// owner leaving the window) can be re-admitted later in the same batch
+// without a BodySource round trip: an update that keeps an owner cached
+// keeps its embeddings (item 8 of issue 9). Nothing is read when data is
+// dropped (an eviction would read every evicted body for nothing: most are
+// never re-admitted); a body is looked for only when it is re-admitted,
+// where it can be without a fetch:
 //
-// INVARIANT 4/6: a stashed body is used only for exactly the version it was
-// stored with; a version changed since (a newer change in the batch) takes
-// its body from that change or from the BodySource, as before.
-func (a *applier) stash(k byte, id string) error {
-	data, err := getFrom(a.b, dataKey(k, id))
-	if errors.Is(err, ErrNotFound) {
-		return nil // not cached: nothing to keep
-	}
-	if err != nil {
-		return err
-	}
-	cur, err := a.catalog(k, id)
-	if err != nil || !cur.live() {
-		return err
-	}
+//   - a change of the batch at that version (bodyFor's pending);
+//   - a body the batch fetched from its source at that version (keep);
+//   - the committed store, when its catalog holds the entity at that
+//     version and its data is there: the cache held it before the batch.
+//
+// INVARIANT 4/6: a body is used only for exactly the version it belongs to
+// (a version's body never changes); a version changed since (a newer change
+// in the batch) takes its body from that change or from the BodySource.
+func (a *applier) keep(e protocol.Entity, id string, version uint64, data []byte) {
 	if a.stashed == nil {
 		a.stashed = map[string]stashed{}
 	}
-	a.stashed[pendingKey(entityOf(k), id)] = stashed{version: cur.Version, data: data}
-	return nil
+	a.stashed[pendingKey(e, id)] = stashed{version: version, data: data}
 }
 
-// fromStash returns the stashed data of exactly this version, if any.
-func (a *applier) fromStash(e protocol.Entity, id string, version uint64) ([]byte, bool) {
-	s, ok := a.stashed[pendingKey(e, id)]
-	if !ok || s.version != version {
-		return nil, false
+// fromStash returns a body of exactly this version the batch already has
+// or the cache held before it, if any.
+func (a *applier) fromStash(e protocol.Entity, id string, version uint64) ([]byte, bool, error) {
+	if s, ok := a.stashed[pendingKey(e, id)]; ok && s.version == version {
+		a.stats.Reused++
+		return s.data, true, nil
+	}
+	data, err := a.committedBody(kindOf(e), id, version)
+	if data == nil || err != nil {
+		return nil, false, err
 	}
 	a.stats.Reused++
-	return s.data, true
+	return data, true, nil
+}
+
+// committedBody reads the data the committed store (not the batch) holds
+// for an entity whose committed catalog version is version; nil if none.
+func (a *applier) committedBody(k byte, id string, version uint64) ([]byte, error) {
+	b, err := getFrom(a.s.db, catalogKey(k, id))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cur, err := decodeEntry(b)
+	if err != nil || !cur.live() || cur.Version != version {
+		return nil, err
+	}
+	data, err := getFrom(a.s.db, dataKey(k, id))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return data, err
 }

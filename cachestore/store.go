@@ -37,8 +37,8 @@ func Open(dir string, opts *Options) (*Store, error) {
 	if opts == nil {
 		opts = DefaultOptions()
 	}
-	if opts.MaxEpisodes < 0 {
-		return nil, fmt.Errorf("cachestore: max episodes %d must be >= 0", opts.MaxEpisodes)
+	if err := opts.validate(); err != nil {
+		return nil, err
 	}
 	// Pebble's default reaction to on-disk corruption is Logger.Fatalf; a
 	// cache must instead report ErrCorrupt so the worker can rebuild it.

@@ -114,12 +114,8 @@ func (a *applier) refill() error {
 		if next == nil {
 			return nil
 		}
-		admitted, err := a.admitNext(next)
-		if err != nil {
+		if err := a.admitNext(next); err != nil {
 			return err
-		}
-		if admitted {
-			a.st.Boundary = next
 		}
 	}
 	return nil
@@ -134,19 +130,23 @@ func (a *applier) successor() ([]byte, error) {
 }
 
 // admitNext caches the episode at sort key k with the body of its current
-// version. When the stream holds a newer version, that version is applied
-// instead (it may move the episode) and admitted is false.
-func (a *applier) admitNext(k []byte) (admitted bool, err error) {
+// version and makes it the boundary. When the stream holds a newer version,
+// that version is applied instead (it may move the episode) and the window
+// stays as it was.
+func (a *applier) admitNext(k []byte) error {
 	id := idFromSortKey(k)
 	cur, err := a.catalog(kindEpisode, id)
 	if err != nil {
-		return false, err
+		return err
 	}
 	data, err := a.bodyFor(protocol.EntityEpisode, id, cur.Version)
 	if data == nil || err != nil {
-		return false, err
+		return err
 	}
-	return true, a.cache(kindEpisode, id, data)
+	// the boundary first: the episode's embeddings, admitted with it, see
+	// their owner cached (ownerCached reads the window, not the data)
+	a.st.Boundary = k
+	return a.cache(kindEpisode, id, data)
 }
 
 // cache stores data for a now-cached owner and its embeddings.
