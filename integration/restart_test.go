@@ -94,10 +94,14 @@ func resetPosition(t *testing.T, c *cache) {
 }
 
 // tamper opens the cache's Pebble directory directly (the worker is stopped)
-// and lets fn damage it behind memsync's back.
+// and lets fn damage it behind memsync's back. The directory may be damaged
+// already (chaos faults land before a repair): Pebble's reports of the
+// corruption it meets in the background are ignored, as cachestore does,
+// instead of its default Logger.Fatalf, which would end the test binary.
 func tamper(t *testing.T, dir string, fn func(db *pebble.DB)) {
 	t.Helper()
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietPebble{}})
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quietPebble{},
+		EventListener: &pebble.EventListener{DataCorruption: func(pebble.DataCorruptionInfo) {}}})
 	if err != nil {
 		t.Fatal(err)
 	}
