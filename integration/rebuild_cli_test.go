@@ -24,7 +24,14 @@ func TestCLIRebuild(t *testing.T) {
 	kill := exec.Command(memsyncBin, "rebuild", dd, "--from=stream", "--max-episodes=0", "--batch-size=4")
 	kill.Env = cleanEnv()
 	mustDo(t, kill.Start())
-	time.Sleep(700 * time.Millisecond)
+	// kill it once it is staging (not after a fixed sleep: on a loaded
+	// machine the process may not have started staging yet), and a little
+	// into the work
+	eventually(t, 30*time.Second, "the rebuild started staging", func() bool {
+		_, err := os.Stat(live + ".rebuild")
+		return err == nil
+	})
+	time.Sleep(100 * time.Millisecond)
 	_ = kill.Process.Kill()
 	_ = kill.Wait()
 	if _, err := os.Stat(live + ".rebuild"); err != nil {
