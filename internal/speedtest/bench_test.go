@@ -27,6 +27,7 @@ func BenchmarkSpeedOfLight(b *testing.B) {
 	stages := []stage{
 		{"scan", d.benchScan},
 		{"publish", func(m *meter) int { return d.benchPublish(m, n) }},
+		{"publish-atomic", func(m *meter) int { return d.benchPublishAtomic(m, n) }},
 		{"apply", func(m *meter) int { return d.benchApply(m, n) }},
 		{"pebble", d.benchPebble},
 		{"coldsync", func(m *meter) int { return d.benchColdSync(m, n, window) }},

@@ -22,6 +22,10 @@
 //	publish   JetStream: one message per row (its scanned bytes) to a
 //	          compacted stream (changefeed.StreamConfig, MaxMsgsPerSubject
 //	          1), asynchronous publishes with a bounded window, all acked
+//	publish-atomic
+//	          the same rows as the changefeed must publish them: atomic
+//	          batches of 500, one after another, each closed by a
+//	          checkpoint fenced on the previous one (invariant 2)
 //	apply     a durable pull consumer (AckAll): FetchNoWait 256, the batch
 //	          in one Pebble batch committed with Sync, Ack of the last one
 //	pebble    the same rows in Pebble batches of 256 committed with Sync
@@ -31,7 +35,10 @@
 //	          (MEMSYNC_BENCH_WINDOW episodes, default 0 = unbounded) run as
 //	          `memsync run --once` runs them, until lag 0
 //	ratio     serial = 1/(1/scan + 1/publish + 1/apply), the three stages
-//	          one after another; coldsync/serial and coldsync/slowest
+//	          one after another; coldsync/serial and coldsync/slowest; and
+//	          serial-atomic, the same with publish-atomic, with
+//	          coldsync/serial-atomic: the ceiling of a pipeline that keeps
+//	          the atomic batches
 //
 // Every stage also reports its process CPU per row (cpu-µs/row, the
 // in-process nats-server and Pebble's background work included, only
