@@ -16,7 +16,7 @@ import (
 type supervisorFlags struct {
 	validateEvery  time.Duration
 	keepAside      keepAsideCount
-	keepAsideBytes keepAsideBytes
+	keepAsideBytes byteSize
 }
 
 func (s *supervisorFlags) register(cl *commandLine) {
@@ -30,7 +30,7 @@ func (s *supervisorFlags) keepAsideFlags(cl *commandLine) {
 	n := keepAsideCount(rebuild.KeepAside)
 	s.keepAside = n
 	cl.fs.Var(&s.keepAside, "keep-aside", "old caches a rebuild keeps aside for inspection, newest first (0 = none)")
-	b := keepAsideBytes(rebuild.DefaultKeepAsideBytes)
+	b := byteSize(rebuild.DefaultKeepAsideBytes)
 	s.keepAsideBytes = b
 	cl.fs.Var(&s.keepAsideBytes, "keep-aside-bytes", "disk budget of the old caches kept aside, e.g. 4GiB, 512MiB (0 = none); the oldest are deleted first")
 }
@@ -57,17 +57,18 @@ func (n *keepAsideCount) Set(s string) error {
 	return nil
 }
 
-// keepAsideBytes is --keep-aside-bytes: a size in bytes with an optional KiB/MiB/GiB/TiB (or
+// byteSize is a size flag (--keep-aside-bytes, --dlq-max-bytes,
+// --memory-limit): a size in bytes with an optional KiB/MiB/GiB/TiB (or
 // KB/MB/GB/TB, also powers of 1024) suffix.
-type keepAsideBytes int64
+type byteSize int64
 
-func (b *keepAsideBytes) String() string { return strconv.FormatInt(int64(*b), 10) }
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
 
-func (b *keepAsideBytes) Set(s string) error {
+func (b *byteSize) Set(s string) error {
 	n, err := memstat.ParseSize(s)
 	if err != nil {
 		return fmt.Errorf("%q: want a non-negative size in bytes, e.g. 4GiB or 1073741824", s)
 	}
-	*b = keepAsideBytes(n)
+	*b = byteSize(n)
 	return nil
 }

@@ -32,7 +32,7 @@ func (f *changefeedFlags) register(cl *commandLine) {
 	cl.fs.IntVar(&f.publishMaxBytes, "publish-max-bytes", changefeed.DefaultMaxBatchBytes, "bytes per atomic publish batch (at least 65536); rows are read only up to it")
 	cl.fs.IntVar(&f.replicas, "replicas", 1, "stream replicas (3 on a three-node cluster)")
 	cl.fs.DurationVar(&f.tombstoneTTL, "tombstone-ttl", 30*24*time.Hour, "how long delete tombstones stay in the stream (0 = forever); workers offline longer rebuild")
-	f.dlqMaxBytes = dlqMaxBytes{keepAsideBytes(changefeed.DefaultDLQMaxBytes)}
+	f.dlqMaxBytes = dlqMaxBytes{byteSize(changefeed.DefaultDLQMaxBytes)}
 	cl.fs.Var(&f.dlqMaxBytes, "dlq-max-bytes", "byte limit of the dead-letter stream, e.g. 256MiB (at least 1MiB); the oldest dead letters are discarded beyond it")
 	cl.fs.DurationVar(&f.fullRecaptureEvery, "full-recapture-every", changefeed.DefaultFullRecaptureEvery, "least time between two full re-captures asked by `trigger --mode full` (0 = no limit); one within it is refused")
 }
@@ -41,7 +41,7 @@ func (f *changefeedFlags) register(cl *commandLine) {
 func (f *changefeedFlags) options(s *streamFlags, log *slog.Logger) changefeed.Options {
 	o := changefeed.Options{DBName: s.dbName, Stream: s.stream, DLQStream: s.dlqStream, BatchSize: f.publishBatch, MaxBatchBytes: f.publishMaxBytes,
 		PollInterval: f.pollInterval, PollMin: f.pollMin, PruneDelay: f.pruneDelay, TombstoneTTL: f.tombstoneTTL, Replicas: f.replicas, Logger: log,
-		DLQMaxBytes: int64(f.dlqMaxBytes.keepAsideBytes), FullRecaptureEvery: f.fullRecaptureEvery}
+		DLQMaxBytes: int64(f.dlqMaxBytes.byteSize), FullRecaptureEvery: f.fullRecaptureEvery}
 	if o.FullRecaptureEvery <= 0 {
 		o.FullRecaptureEvery = -1 // no limit
 	}
@@ -50,13 +50,13 @@ func (f *changefeedFlags) options(s *streamFlags, log *slog.Logger) changefeed.O
 
 // dlqMaxBytes is --dlq-max-bytes: a size as --keep-aside-bytes takes, at
 // least changefeed.MinDLQMaxBytes (0 would mean "the default" below).
-type dlqMaxBytes struct{ keepAsideBytes }
+type dlqMaxBytes struct{ byteSize }
 
 func (b *dlqMaxBytes) Set(s string) error {
-	if err := b.keepAsideBytes.Set(s); err != nil {
+	if err := b.byteSize.Set(s); err != nil {
 		return err
 	}
-	if int64(b.keepAsideBytes) < changefeed.MinDLQMaxBytes {
+	if int64(b.byteSize) < changefeed.MinDLQMaxBytes {
 		return fmt.Errorf("%q: the dead-letter stream needs at least 1MiB (one poison message of the max payload)", s)
 	}
 	return nil

@@ -9,7 +9,7 @@ import (
 // memoryFlags are the long-running commands' --memory-limit: the soft limit
 // of the process's Go memory, the embedded NATS server's included.
 type memoryFlags struct {
-	limit keepAsideBytes
+	limit byteSize
 }
 
 func (m *memoryFlags) register(cl *commandLine) {

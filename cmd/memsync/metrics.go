@@ -30,9 +30,9 @@ func newPipelineMetrics() *pipelineMetrics {
 // included when `run` embeds it): what --memory-limit bounds.
 func (o *pipelineMetrics) process() {
 	r := o.reg
-	r.Gauge("memsync_process_resident_bytes", "Resident set of the process (the embedded NATS server included).", func() float64 { return float64(memstat.Read().RSSBytes) })
-	r.Gauge("memsync_go_memory_bytes", "Memory the Go runtime mapped, what --memory-limit is compared with.", func() float64 { return float64(memstat.Read().GoTotalBytes) })
-	r.Gauge("memsync_memory_limit_bytes", "Soft memory limit (--memory-limit or GOMEMLIMIT; 0: none).", func() float64 { return float64(memstat.Read().LimitBytes) })
+	r.Gauge("memsync_process_resident_bytes", "Resident set of the process (the embedded NATS server included).", func() float64 { return float64(memstat.RSSBytes()) })
+	r.Gauge("memsync_go_memory_bytes", "Memory the Go runtime mapped, what --memory-limit is compared with.", func() float64 { return float64(memstat.GoTotalBytes()) })
+	r.Gauge("memsync_memory_limit_bytes", "Soft memory limit (--memory-limit or GOMEMLIMIT; 0: none).", func() float64 { return float64(memstat.LimitBytes()) })
 }
 
 // boolGauge is a gauge's value for a condition: 1 when it holds.

@@ -116,7 +116,7 @@ func TestSizeValues(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			var b keepAsideBytes
+			var b byteSize
 			err := b.Set(tc.in)
 			if (err != nil) != tc.wantErr || (err == nil && int64(b) != tc.want) {
 				t.Fatalf("Set(%q) = %d, %v; want %d, error %v", tc.in, b, err, tc.want, tc.wantErr)

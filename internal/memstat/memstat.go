@@ -35,14 +35,32 @@ var samples = []metrics.Sample{
 
 // Read samples the process's memory now.
 func Read() Memory {
+	heap, total := goBytes()
+	return Memory{GoHeapBytes: heap, GoTotalBytes: total, RSSBytes: RSSBytes(), LimitBytes: LimitBytes()}
+}
+
+// RSSBytes is Read's RSSBytes alone (one small file read), for a gauge.
+func RSSBytes() uint64 { return rss() }
+
+// GoTotalBytes is Read's GoTotalBytes alone, for a gauge.
+func GoTotalBytes() uint64 {
+	_, total := goBytes()
+	return total
+}
+
+// LimitBytes is Read's LimitBytes alone: the soft memory limit, 0 for none.
+func LimitBytes() uint64 {
+	if l := debug.SetMemoryLimit(-1); l > 0 && l != math.MaxInt64 {
+		return uint64(l)
+	}
+	return 0
+}
+
+func goBytes() (heap, total uint64) {
 	s := make([]metrics.Sample, len(samples))
 	copy(s, samples)
 	metrics.Read(s)
-	m := Memory{GoHeapBytes: value(s[0]), GoTotalBytes: value(s[1]), RSSBytes: rss()}
-	if l := debug.SetMemoryLimit(-1); l > 0 && l != math.MaxInt64 {
-		m.LimitBytes = uint64(l)
-	}
-	return m
+	return value(s[0]), value(s[1])
 }
 
 func value(s metrics.Sample) uint64 {

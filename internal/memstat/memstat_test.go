@@ -71,6 +71,14 @@ func TestReadFollowsTheProcess(t *testing.T) {
 	if after.GoHeapBytes > after.GoTotalBytes {
 		t.Errorf("heap %d above the runtime's total %d", after.GoHeapBytes, after.GoTotalBytes)
 	}
+	// the gauges' single readers see the same allocation
+	if rss := RSSBytes(); rss < before.RSSBytes+60<<20 {
+		t.Errorf("RSSBytes %d, before the allocation %d", rss, before.RSSBytes)
+	}
+	if total := GoTotalBytes(); total < before.GoTotalBytes+60<<20 {
+		t.Errorf("GoTotalBytes %d, before the allocation %d", total, before.GoTotalBytes)
+	}
+	runtime.KeepAlive(big)
 }
 
 func TestSetLimit(t *testing.T) {
@@ -81,8 +89,8 @@ func TestSetLimit(t *testing.T) {
 		t.Fatalf("no limit reads %d, want 0", l)
 	}
 	SetLimit(300 << 20)
-	if l := Read().LimitBytes; l != 300<<20 {
-		t.Fatalf("limit %d after SetLimit(300 MiB)", l)
+	if l := Read().LimitBytes; l != 300<<20 || LimitBytes() != l {
+		t.Fatalf("limit %d (LimitBytes %d) after SetLimit(300 MiB)", l, LimitBytes())
 	}
 	if got := SetLimit(0); got != 300<<20 {
 		t.Fatalf("SetLimit(0) returned %d, want the limit in force", got)
