@@ -2,11 +2,13 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/memsync/memsync/protocol"
@@ -39,10 +41,13 @@ type auditMsg struct {
 }
 
 // messages waits until the audit holds every message MEMSYNC ever stored
-// (by comparing with the source's last sequence) and returns them.
+// (by comparing with the source's last sequence) and returns them. Sourcing
+// is asynchronous and, on a loaded machine, stalls for seconds at a time
+// (CI saw "audit read: nats: timeout" after a 2 s wait): a wait that comes
+// back empty is retried until the whole read has taken a minute.
 func (a *audit) messages(wantLastSeq uint64) []auditMsg {
 	a.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	s, err := a.js.Stream(ctx, "AUDIT")
 	if err != nil {
@@ -55,8 +60,11 @@ func (a *audit) messages(wantLastSeq uint64) []auditMsg {
 	var out []auditMsg
 	for {
 		m, err := c.Next(jetstream.FetchMaxWait(2 * time.Second))
+		if errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
+			continue // the source has not delivered the next message yet
+		}
 		if err != nil {
-			a.t.Fatalf("audit read: %v (have %d messages)", err, len(out))
+			a.t.Fatalf("audit read: %v (have %d messages, want up to source sequence %d)", err, len(out), wantLastSeq)
 		}
 		out = append(out, parseAudit(a.t, m))
 		if src := sourceSeq(m); src >= wantLastSeq {
