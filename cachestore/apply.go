@@ -47,7 +47,7 @@ func (s *Store) Apply(ctx context.Context, in Batch, src BodySource) (ApplyStats
 	if err := a.run(in); err != nil {
 		return a.stats, err
 	}
-	if err := a.collect(max(a.st.AppliedVersion, in.Checkpoint)); err != nil {
+	if err := a.collect(max(a.st.AppliedVersion, in.Checkpoint), len(in.Changes)); err != nil {
 		return a.stats, err
 	}
 	if err := a.commit(in); err != nil {

@@ -23,12 +23,34 @@ import (
 //     upsert or delete of a collected entity stays a no-op.
 //
 // The collector is incremental: every Apply visits at most Options.GCBudget
-// catalog entries from State.GCCursor on, which is committed with the batch,
-// so a pass resumes after a restart and never stops the world.
+// catalog entries from State.GCCursor on (fewer for a small batch:
+// stepBudget), which is committed with the batch, so a pass resumes after a
+// restart and never stops the world.
 
 // DefaultGCBudget is the number of catalog entries the collector visits per
 // Apply when Options.GCBudget is 0.
 const DefaultGCBudget = 1024
+
+// gcLeast and gcPerChange size the collector's step to the batch (stepBudget).
+const (
+	gcLeast     = 64
+	gcPerChange = 8
+)
+
+// stepBudget is how many catalog entries one Apply's collector visits: the
+// whole budget for a batch without changes (an idle checkpoint, which has
+// nothing else to do) and for a large batch, else gcLeast + gcPerChange per
+// change, so that a single change does not pay for a thousand catalog
+// visits (each live embedding visited costs a read of its owner's entry).
+// The pass still outruns what it collects: a batch of n changes adds at
+// most n catalog entries and visits at least 8n, so tombstones stay below
+// about a seventh of the live entries.
+func stepBudget(budget, changes int) int {
+	if changes == 0 {
+		return budget
+	}
+	return min(budget, gcLeast+gcPerChange*changes)
+}
 
 var catalogRoot = []byte("c/")
 
@@ -43,7 +65,7 @@ func (a *applier) belowFloor(cur entry, c Change) bool {
 // the tombstones at or below it among the next budget catalog entries.
 // INVARIANT 4 (floor): the floor never exceeds an applied checkpoint, and
 // a tombstone is deleted only in a batch whose floor covers its version.
-func (a *applier) collect(applied uint64) error {
+func (a *applier) collect(applied uint64, changes int) error {
 	budget := a.s.opts.GCBudget
 	if budget < 0 {
 		return nil
@@ -52,7 +74,7 @@ func (a *applier) collect(applied uint64) error {
 		budget = DefaultGCBudget
 	}
 	a.st.Floor = max(a.st.Floor, applied)
-	dead, next, err := a.tombstonesFrom(a.st.GCCursor, budget)
+	dead, next, err := a.tombstonesFrom(a.st.GCCursor, stepBudget(budget, changes))
 	if err != nil {
 		return err
 	}

@@ -227,3 +227,55 @@ func mustDo(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// The collector's step follows the batch: a one-change Apply visits
+// gcLeast + gcPerChange catalog entries, an idle checkpoint the whole
+// budget, and a stream of single changes still finishes the pass.
+func TestCollectorStepFollowsTheBatch(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, &Options{MaxEpisodes: 5, GCBudget: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := latestLog{}
+	churn(t, s, src, 3000, 2900)
+	mustClose(t, s)
+	if s, err = Open(dir, &Options{MaxEpisodes: 5}); err != nil {
+		t.Fatal(err)
+	}
+	defer mustClose(t, s)
+	v := uint64(5900)
+	one := func() ApplyStats {
+		v++
+		c := episode(fmt.Sprintf("n%04d", v), v, int64(v))
+		src.record(c)
+		return applyCP(t, s, src, s.State().Position+1, v, c)
+	}
+	if st := one(); st.Collected == 0 || st.Collected > gcLeast+gcPerChange {
+		t.Fatalf("a one-change Apply collected %d tombstones, want 1..%d", st.Collected, gcLeast+gcPerChange)
+	}
+	idleStats := applyCP(t, s, src, s.State().Position+1, v)
+	if idleStats.Collected <= gcLeast+gcPerChange || idleStats.Collected > DefaultGCBudget {
+		t.Fatalf("an idle checkpoint collected %d tombstones, want %d..%d", idleStats.Collected, gcLeast+gcPerChange+1, DefaultGCBudget)
+	}
+	for range 2900/(gcLeast+gcPerChange) + 2 {
+		one()
+	}
+	if keys := countKeys(t, s); keys["tombstones"] != 0 {
+		t.Fatalf("single changes did not finish the pass: %v", keys)
+	}
+}
+
+func TestStepBudget(t *testing.T) {
+	for _, c := range []struct{ budget, changes, want int }{
+		{1024, 0, 1024},  // idle checkpoint: the whole budget
+		{1024, 1, 72},    // one change
+		{1024, 100, 864}, // in proportion
+		{1024, 256, 1024},
+		{16, 1, 16}, // never above Options.GCBudget
+	} {
+		if got := stepBudget(c.budget, c.changes); got != c.want {
+			t.Errorf("stepBudget(%d, %d) = %d, want %d", c.budget, c.changes, got, c.want)
+		}
+	}
+}
