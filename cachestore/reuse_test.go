@@ -108,3 +108,34 @@ func TestUpdateOfCachedOwnerSurvivesUnreachableSource(t *testing.T) {
 	}
 	checkCached(t, s, []string{"a", "b"}, []string{"ma"})
 }
+
+// A body is re-used from the committed store only for exactly the version
+// its catalog entry holds (INVARIANT 4/6): asked for another version, or
+// for an entity that is not live, committedBody has nothing. Apply never
+// asks it for another version today (the batch's own change comes first);
+// the check is what keeps a later caller from re-admitting a stale body.
+func TestCommittedBodyOnlyForItsVersion(t *testing.T) {
+	s := open(t, &Options{MaxEpisodes: 10})
+	applyCP(t, s, latestLog{}, 1, 2, episode("a", 2, 1), episode("b", 1, 2))
+	applyCP(t, s, latestLog{}, 2, 3, del(protocol.EntityEpisode, "b", 3))
+	a := &applier{s: s}
+	for _, c := range []struct {
+		id      string
+		version uint64
+		want    bool
+	}{
+		{"a", 2, true},
+		{"a", 1, false}, // an older version
+		{"a", 3, false}, // a newer one
+		{"b", 1, false}, // deleted since
+		{"c", 1, false}, // never known
+	} {
+		data, err := a.committedBody(kindEpisode, c.id, c.version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := data != nil; got != c.want {
+			t.Errorf("committedBody(%s, v%d) = %q, want a body: %v", c.id, c.version, data, c.want)
+		}
+	}
+}
