@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/memsync/memsync/internal/turso"
 )
 
 // pruner decides how far the change log may be pruned: at or below the
@@ -12,11 +14,22 @@ import (
 type pruner struct {
 	mu      sync.Mutex
 	delay   time.Duration
-	pending []cursor // checkpoints not yet old enough, oldest first
-	safe    uint64   // newest cursor old enough to prune below
-	done    uint64   // pruned up to here
+	budget  time.Duration // the most one maybePrune spends (pruneBudget)
+	pending []cursor      // checkpoints not yet old enough, oldest first
+	safe    uint64        // newest cursor old enough to prune below
+	done    uint64        // pruned up to here
+	backlog bool          // the last maybePrune ran out of budget: go on at the next step
 	lastRun time.Time
 }
+
+// pruneBudget bounds the time one maybePrune spends on the change log,
+// chunks and the pauses between them included. A backlog (the 2M rows a
+// cold sync of 1M episodes leaves, found by the scale run: deleted in one
+// go they held the changefeed's loop for a minute, so agents' writes were
+// published 30-50 s late, and took the write lock from agents back to
+// back, 19 of 100 writes/s got through) is pruned a little at every step
+// instead, between the steps that publish.
+const pruneBudget = 50 * time.Millisecond
 
 func (p *pruner) published(c cursor) {
 	p.mu.Lock()
@@ -40,26 +53,44 @@ func (p *pruner) target(now time.Time) uint64 {
 	return p.safe
 }
 
-// maybePrune prunes at most every few seconds.
+// maybePrune prunes at most every few seconds, or at every step while a
+// backlog remains, for at most the pruner's budget: one chunk at a time
+// (turso.PruneChunkRows), each followed by a pause as long as the chunk
+// took, so that agents get the write lock between chunks.
 func (c *Changefeed) maybePrune(ctx context.Context) {
 	now := time.Now()
-	if now.Sub(c.prune.lastRun) < c.pruneEvery() {
+	if !c.prune.backlog && now.Sub(c.prune.lastRun) < c.pruneEvery() {
 		return
 	}
 	c.prune.lastRun = now
 	upTo := c.prune.target(now)
 	// INVARIANT: never prune above the published checkpoint.
 	upTo = min(upTo, c.cur.Cursor)
+	c.prune.backlog = false
 	if upTo <= c.prune.done {
 		return
 	}
-	n, err := c.db.Prune(ctx, upTo)
-	if err != nil {
-		c.log.Debug("prune deferred", "error", err)
-		return
+	for {
+		start := time.Now()
+		n, err := c.db.PruneChunk(ctx, upTo)
+		if err != nil {
+			c.log.Debug("prune deferred", "error", err)
+			return
+		}
+		c.stats.pruned.Add(uint64(n))
+		if n < turso.PruneChunkRows {
+			c.prune.done = upTo
+			return
+		}
+		took := time.Since(start)
+		if time.Since(now)+2*took > c.prune.budget {
+			c.prune.backlog = true
+			return
+		}
+		if !c.wait(ctx, took, nil) {
+			return
+		}
 	}
-	c.prune.done = upTo
-	c.stats.pruned.Add(uint64(n))
 }
 
 func (c *Changefeed) pruneEvery() time.Duration {

@@ -30,8 +30,9 @@ type Source interface {
 	ForkLineage(ctx context.Context, from string, cursor uint64) (string, error)
 	// Resnapshot captures every row again above the head it returns.
 	Resnapshot(ctx context.Context) (before uint64, rows int64, err error)
-	// Prune deletes change-log rows at or below upTo (prune.go).
-	Prune(ctx context.Context, upTo uint64) (int64, error)
+	// PruneChunk deletes the oldest change-log rows at or below upTo, at
+	// most turso.PruneChunkRows of them (prune.go).
+	PruneChunk(ctx context.Context, upTo uint64) (int64, error)
 	// NotePublished records the last publish for uninstall and status; it
 	// never blocks the publish path.
 	NotePublished(cursor uint64, now time.Time)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/memsync/memsync/protocol"
 )
@@ -91,22 +92,36 @@ func (d *DB) EntityVersion(ctx context.Context, e protocol.Entity, id string) (u
 	return uint64(n.Int64), d.classify(err)
 }
 
-// Prune deletes change-log rows with change_id <= upTo, in small chunks so
-// that agents writing concurrently wait at most one chunk.
+// PruneChunkRows is the most change-log rows one PruneChunk deletes.
+const PruneChunkRows = 2000
+
+// Prune deletes every change-log row with change_id <= upTo, chunk after
+// chunk (PruneChunk), so that agents writing concurrently wait at most one
+// chunk for the write lock. The changefeed prunes a chunk at a time within
+// a time budget instead (changefeed/prune.go): a backlog of millions of rows
+// would hold its loop for a minute.
 func (d *DB) Prune(ctx context.Context, upTo uint64) (int64, error) {
 	var total int64
 	for {
-		res, err := d.sql.ExecContext(ctx, `DELETE FROM memsync_changelog WHERE change_id IN
-  (SELECT change_id FROM memsync_changelog WHERE change_id <= ? ORDER BY change_id LIMIT 2000)`, int64(upTo))
-		if err != nil {
-			return total, d.classify(err)
-		}
-		n, _ := res.RowsAffected()
+		n, err := d.PruneChunk(ctx, upTo)
 		total += n
-		if n < 2000 {
-			return total, nil
+		if err != nil || n < PruneChunkRows {
+			return total, err
 		}
 	}
+}
+
+// PruneChunk deletes the oldest change-log rows with change_id <= upTo, at
+// most PruneChunkRows of them, in one transaction; fewer than
+// PruneChunkRows deleted means none is left at or below upTo.
+func (d *DB) PruneChunk(ctx context.Context, upTo uint64) (int64, error) {
+	res, err := d.sql.ExecContext(ctx, `DELETE FROM memsync_changelog WHERE change_id IN
+  (SELECT change_id FROM memsync_changelog WHERE change_id <= ? ORDER BY change_id LIMIT `+strconv.Itoa(PruneChunkRows)+`)`, int64(upTo))
+	if err != nil {
+		return 0, d.classify(err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // RecentEpisodeIDs returns the ids of the n most recent episodes
