@@ -2,6 +2,7 @@ package speedtest
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -80,12 +81,20 @@ type committed struct {
 func writeLive(ctx context.Context, db *turso.DB, n, rate int, out chan<- committed) error {
 	gen := seed.NewGenerator(uint64(time.Now().UnixNano()), 0)
 	interval, start, run := time.Second/time.Duration(rate), time.Now(), time.Now().UnixNano()
+	// start above the newest episode already there (an earlier run's
+	// episodes are dated ahead of their commit): a new one that sorted below
+	// a full window would never be cached, and never seen
+	var newest sql.NullInt64
+	if err := db.SQL().QueryRowContext(ctx, `SELECT MAX(start_time) FROM episodes`).Scan(&newest); err != nil {
+		return err
+	}
+	base := max(time.Now().Unix(), newest.Int64+1)
 	for i := range n {
 		if wait := time.Until(start.Add(time.Duration(i) * interval)); wait > 0 {
 			time.Sleep(wait)
 		}
 		e := gen.Episode(i, nil)
-		e.ID, e.StartTime = fmt.Sprintf("ep-live-%d-%08d", run, i), time.Now().Unix()+int64(i)
+		e.ID, e.StartTime = fmt.Sprintf("ep-live-%d-%08d", run, i), base+int64(i)
 		e.CreatedAt = e.StartTime
 		if err := seed.PutEpisode(ctx, db.SQL(), e); err != nil {
 			return err
