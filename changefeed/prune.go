@@ -54,9 +54,7 @@ func (p *pruner) target(now time.Time) uint64 {
 }
 
 // maybePrune prunes at most every few seconds, or at every step while a
-// backlog remains, for at most the pruner's budget: one chunk at a time
-// (turso.PruneChunkRows), each followed by a pause as long as the chunk
-// took, so that agents get the write lock between chunks.
+// backlog remains, for at most the pruner's budget (pruneChunks).
 func (c *Changefeed) maybePrune(ctx context.Context) {
 	now := time.Now()
 	if !c.prune.backlog && now.Sub(c.prune.lastRun) < c.pruneEvery() {
@@ -70,25 +68,29 @@ func (c *Changefeed) maybePrune(ctx context.Context) {
 	if upTo <= c.prune.done {
 		return
 	}
+	c.prune.backlog = c.pruneChunks(ctx, upTo, now)
+}
+
+// pruneChunks deletes one chunk at a time (turso.PruneChunkRows), each
+// followed by a pause as long as the chunk took, so that agents get the
+// write lock between chunks, until none is left at or below upTo or the
+// budget since started is spent. It reports rows left to prune.
+func (c *Changefeed) pruneChunks(ctx context.Context, upTo uint64, started time.Time) (more bool) {
 	for {
 		start := time.Now()
 		n, err := c.db.PruneChunk(ctx, upTo)
 		if err != nil {
 			c.log.Debug("prune deferred", "error", err)
-			return
+			return false
 		}
 		c.stats.pruned.Add(uint64(n))
 		if n < turso.PruneChunkRows {
 			c.prune.done = upTo
-			return
+			return false
 		}
 		took := time.Since(start)
-		if time.Since(now)+2*took > c.prune.budget {
-			c.prune.backlog = true
-			return
-		}
-		if !c.wait(ctx, took, nil) {
-			return
+		if time.Since(started)+2*took > c.prune.budget || !c.wait(ctx, took, nil) {
+			return true
 		}
 	}
 }
