@@ -83,6 +83,7 @@ func TestBadValuesNameTheFlag(t *testing.T) {
 		{"empty serve token file", "search", nil, []string{"q", "--serve-token-file", empty}, "--serve-token-file " + empty + " is empty"},
 		{"DLQ limit below 1MiB in env", "changefeed", map[string]string{"MEMSYNC_DLQ_MAX_BYTES": "1KiB"}, nil, "environment for --dlq-max-bytes"},
 		{"negative keep-aside", "rebuild", nil, []string{"--keep-aside", "-1"}, `invalid value "-1" for flag -keep-aside`},
+		{"profiles without an address", "run", nil, []string{"--pprof"}, "--pprof needs --metrics-addr"},
 		{"unknown flag", "status", nil, []string{"--bogus"}, "flag provided but not defined: -bogus"},
 		{"unexpected argument", "status", nil, []string{"extra"}, "unexpected arguments: [extra]"},
 		{"rebuild source", "rebuild", nil, []string{"--from", "disk"}, `--from "disk": want turso or stream`},

@@ -30,9 +30,9 @@ func TestEveryFlagReadsItsEnvironment(t *testing.T) {
 				env := "MEMSYNC_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 				t.Setenv(env, value)
 				cl, err := p.parse(args)
-				if f.Name == "nats-tls-cert" || f.Name == "nats-tls-key" { // alone it is refused: proof it was read
-					if !strings.Contains(fmt.Sprint(err), "go together") {
-						t.Fatalf("%s=%s alone: %v, want the pair refused", env, value, err)
+				if refusal, ok := refusedAlone[f.Name]; ok { // alone it is refused: proof it was read
+					if !strings.Contains(fmt.Sprint(err), refusal) {
+						t.Fatalf("%s=%s alone: %v, want it refused with %q", env, value, err, refusal)
 					}
 					return
 				}
@@ -46,6 +46,14 @@ func TestEveryFlagReadsItsEnvironment(t *testing.T) {
 			})
 		})
 	}
+}
+
+// refusedAlone are the flags a command refuses without another one, and
+// what the refusal says.
+var refusedAlone = map[string]string{
+	"nats-tls-cert": "go together",
+	"nats-tls-key":  "go together",
+	"pprof":         "--pprof needs --metrics-addr",
 }
 
 func positional(command string) []string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,7 @@ type Registry struct {
 	BatchTime   *prometheus.HistogramVec
 	Rebuilds    *prometheus.CounterVec
 	readyChecks []func() error
+	profiling   bool
 }
 
 // New creates a registry with the batch histograms and rebuild counter.
@@ -46,9 +48,23 @@ func (r *Registry) Counter(name, help string, f func() float64) {
 // Ready adds a readiness check for /readyz (nil error: ready).
 func (r *Registry) Ready(check func() error) { r.readyChecks = append(r.readyChecks, check) }
 
-// Handler serves /metrics, /healthz (process alive) and /readyz.
+// EnableProfiling makes Handler serve Go's runtime profiles under
+// /debug/pprof/ too (CPU, heap, goroutines): off unless an operator asks,
+// since a profile shows the process's internals to whoever reaches the
+// address.
+func (r *Registry) EnableProfiling() { r.profiling = true }
+
+// Handler serves /metrics, /healthz (process alive) and /readyz, and
+// /debug/pprof/ once EnableProfiling was called.
 func (r *Registry) Handler() http.Handler {
 	mux := http.NewServeMux()
+	if r.profiling {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	mux.Handle("/metrics", promhttp.HandlerFor(r.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {

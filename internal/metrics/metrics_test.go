@@ -74,3 +74,20 @@ func TestServeStopsWithContext(t *testing.T) {
 		t.Fatal("Serve on a bad address: no error")
 	}
 }
+
+// The profiles are served only when asked for: by default /debug/pprof/ is
+// not found; with EnableProfiling it lists the profiles and serves one.
+func TestProfilingOnlyWhenEnabled(t *testing.T) {
+	if code, _ := get(t, New().Handler(), "/debug/pprof/"); code != http.StatusNotFound {
+		t.Fatalf("/debug/pprof/ without EnableProfiling = %d, want 404", code)
+	}
+	r := New()
+	r.EnableProfiling()
+	h := r.Handler()
+	if code, body := get(t, h, "/debug/pprof/"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
+		t.Fatalf("/debug/pprof/ with EnableProfiling = %d %q, want 200 and the profile list", code, body)
+	}
+	if code, body := get(t, h, "/debug/pprof/heap?debug=1"); code != http.StatusOK || !strings.Contains(body, "heap profile") {
+		t.Fatalf("/debug/pprof/heap = %d, want 200 and a heap profile", code)
+	}
+}
