@@ -8,25 +8,33 @@ import (
 )
 
 // progress shows a bar with rate and ETA on a terminal and plain periodic
-// log lines otherwise.
+// log lines otherwise. The rate counts from the first update, not from
+// creation: what came before it (a capture of the whole database before the
+// first publish) would make the rate low and the ETA days long.
 type progress struct {
-	name  string
-	log   *slog.Logger
-	tty   bool
-	start time.Time
-	last  time.Time
-	shown bool
-	doneN int
-	total int
+	name      string
+	log       *slog.Logger
+	tty       bool
+	now       func() time.Time
+	first     time.Time // the first update
+	firstDone int       // done at the first update
+	last      time.Time
+	shown     bool
+	doneN     int
+	total     int
 }
 
 func newProgress(name string, log *slog.Logger) *progress {
-	return &progress{name: name, log: log, tty: isTerminal(os.Stderr), start: time.Now()}
+	return &progress{name: name, log: log, tty: isTerminal(os.Stderr), now: time.Now}
 }
 
 func (p *progress) update(done, total int) {
 	p.doneN, p.total = done, total
-	now := time.Now()
+	now := p.now()
+	if p.first.IsZero() {
+		p.first, p.firstDone, p.last = now, done, now
+		return
+	}
 	every := 5 * time.Second
 	if p.tty {
 		every = 100 * time.Millisecond
@@ -38,14 +46,24 @@ func (p *progress) update(done, total int) {
 	p.render(now, done, total)
 }
 
-func (p *progress) render(now time.Time, done, total int) {
-	rate := float64(done) / now.Sub(p.start).Seconds()
-	eta := time.Duration(0)
-	if rate > 0 && total > done {
-		eta = time.Duration(float64(total-done)/rate) * time.Second
+// rate is per second since the first update, and the time left at it.
+func (p *progress) rate(now time.Time, done, total int) (float64, time.Duration) {
+	elapsed := now.Sub(p.first).Seconds()
+	if elapsed <= 0 {
+		return 0, 0
 	}
+	rate := float64(done-p.firstDone) / elapsed
+	if rate <= 0 || total <= done {
+		return max(rate, 0), 0
+	}
+	return rate, (time.Duration(float64(total-done)/rate*1e3) * time.Millisecond).Round(time.Second)
+}
+
+func (p *progress) render(now time.Time, done, total int) {
+	rate, eta := p.rate(now, done, total)
 	if !p.tty {
-		p.log.Info(p.name+" progress", "done", done, "total", total, "per_second", int(rate), "eta", eta)
+		// eta as text: a JSON log would print a Duration as nanoseconds
+		p.log.Info(p.name+" progress", "done", done, "total", total, "per_second", int(rate), "eta", eta.String())
 		return
 	}
 	p.shown = true
@@ -54,7 +72,7 @@ func (p *progress) render(now time.Time, done, total int) {
 
 func (p *progress) done() {
 	if p.shown {
-		p.render(time.Now(), p.doneN, p.total) // the final state, not the last throttled one
+		p.render(p.now(), p.doneN, p.total) // the final state, not the last throttled one
 		fmt.Fprintln(os.Stderr)
 	}
 }
