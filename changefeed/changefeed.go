@@ -55,7 +55,7 @@ func New(db Source, js jetstream.JetStream, opts *Options) (*Changefeed, error) 
 	c := &Changefeed{db: db, js: js, opts: o, log: o.Logger.With("component", "changefeed"), poke: make(chan struct{}, 1),
 		now: time.Now, wait: outage.SleepOrPoke, sched: pollSchedule{min: o.PollMin, max: o.PollInterval}}
 	c.gaps = newGapDetector(o.GapGrace, c.log)
-	c.prune = &pruner{delay: o.PruneDelay, budget: pruneBudget}
+	c.prune = &pruner{delay: o.PruneDelay}
 	c.full = &recaptureLimit{every: o.FullRecaptureEvery}
 	return c, nil
 }

@@ -97,9 +97,9 @@ const PruneChunkRows = 2000
 
 // Prune deletes every change-log row with change_id <= upTo, chunk after
 // chunk (PruneChunk), so that agents writing concurrently wait at most one
-// chunk for the write lock. The changefeed prunes a chunk at a time within
-// a time budget instead (changefeed/prune.go): a backlog of millions of rows
-// would hold its loop for a minute.
+// chunk for the write lock. The changefeed prunes one chunk per step
+// instead (changefeed/prune.go): a backlog of millions of rows would hold
+// its loop for a minute.
 func (d *DB) Prune(ctx context.Context, upTo uint64) (int64, error) {
 	var total int64
 	for {
