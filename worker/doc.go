@@ -38,7 +38,10 @@
 //     what else is there without waiting: it never waits for a batch to
 //     fill. A request ended by its own context may have dropped a
 //     delivered message, so the consumer is bound again (re-created at the
-//     cache's position) before the next fetch: AckAll never covers it.
+//     cache's position) before the next fetch: AckAll never covers it;
+//     the next fetch waits twice as long (up to 5 s, back to FetchWait
+//     once the server ends a fetch empty), so a server slower than
+//     FetchWait is waited out rather than cut for ever.
 //   - 4 idempotent apply: duplicates and redeliveries go through the
 //     version check in cachestore and are counted as skipped.
 //   - 7 reads never block on the network: readers use the Store directly.

@@ -65,6 +65,7 @@ func (w *Worker) fetch(ctx context.Context, wait time.Duration) ([]jetstream.Msg
 	fctx, cancel := context.WithTimeout(ctx, fetchDeadline(wait))
 	msgs, cut, err := drain(w.cons.Fetch(1, jetstream.FetchContext(fctx)))
 	cancel()
+	w.noteWait(cut && ctx.Err() == nil, len(msgs) > 0, wait)
 	if cut {
 		// INVARIANT 3: a request ended on its context may have dropped a
 		// message delivered to it; under AckAll, acknowledging a later one
@@ -82,6 +83,33 @@ func (w *Worker) fetch(ctx context.Context, wait time.Duration) ([]jetstream.Msg
 		w.log.Debug("fetch of what else arrived failed", "error", err)
 	}
 	return w.fetched(ctx, append(msgs, rest...), nil)
+}
+
+// nextWait is the wait of the next waiting fetch: FetchWait, or longer
+// after fetches cut by their deadline (noteWait).
+func (w *Worker) nextWait() time.Duration {
+	return max(w.opts.FetchWait, w.slowWait)
+}
+
+// noteWait records how a waiting fetch of wait ended: cut by its own
+// deadline, with messages, or ended empty by the server.
+//
+// INVARIANT (a slow server is waited out): after a fetch cut by its own
+// deadline the next one waits twice as long, up to catchUpWait; the wait
+// stays while messages arrive (a fetch returns at the first message, so a
+// long wait costs nothing then), and goes back to FetchWait once the
+// server ends a fetch empty within it. A server slower than FetchWait to
+// deliver (at 1M episodes under an update burst, a fresh consumer's first
+// message) was otherwise cut at every fetch, the consumer re-created each
+// time, and nothing applied for minutes (the scale run: 92 re-creations in
+// 2.5 minutes, 0 messages applied).
+func (w *Worker) noteWait(cut, delivered bool, wait time.Duration) {
+	switch {
+	case cut:
+		w.slowWait = min(2*wait, max(catchUpWait, w.opts.FetchWait))
+	case !delivered:
+		w.slowWait = 0
+	}
 }
 
 // fetchDeadline is the fetch context's timeout that makes the server's own

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -33,8 +34,9 @@ type msg struct{ jetstream.Msg }
 type fakeConsumer struct {
 	jetstream.Consumer
 	wait, noWait     fakeBatch
-	waitErr          error // Fetch itself fails
-	fetched, noWaits []int // batch sizes asked
+	waitFn           func() fakeBatch // when set, the waiting fetch's answer
+	waitErr          error            // Fetch itself fails
+	fetched, noWaits []int            // batch sizes asked
 }
 
 func (f *fakeConsumer) answer(a fakeBatch) jetstream.MessageBatch {
@@ -50,6 +52,9 @@ func (f *fakeConsumer) Fetch(n int, _ ...jetstream.FetchOpt) (jetstream.MessageB
 	f.fetched = append(f.fetched, n)
 	if f.waitErr != nil {
 		return nil, f.waitErr
+	}
+	if f.waitFn != nil {
+		return f.answer(f.waitFn()), nil
 	}
 	return f.answer(f.wait), nil
 }
@@ -117,5 +122,69 @@ func TestFetchDeadlineLetsTheServerExpireFirst(t *testing.T) {
 		if d := server - wait; d < -time.Microsecond || d > time.Microsecond || left <= wait {
 			t.Errorf("FetchWait %v: context deadline %v gives the server %v", wait, left, server)
 		}
+	}
+}
+
+// A server slower than FetchWait to deliver the first message (the 1M
+// scale run under an update burst: a fresh consumer's first delivery took
+// longer than 222 ms) cuts every fetch of FetchWait. The worker doubles the
+// wait after each cut until the server is waited out, keeps it while
+// messages arrive, and goes back to FetchWait after the server ended a
+// fetch empty; the wait never exceeds catchUpWait. Before, every fetch
+// waited FetchWait, was cut, and the consumer re-created: nothing was
+// applied.
+func TestSlowServerIsWaitedOut(t *testing.T) {
+	const fetchWait = 200 * time.Millisecond
+	cases := []struct {
+		name      string
+		slow      time.Duration // the server delivers once a fetch waits this long
+		wantWaits []time.Duration
+	}{
+		{"fast server", 0, []time.Duration{200 * time.Millisecond}},
+		{"slower than one wait", 300 * time.Millisecond, []time.Duration{200 * time.Millisecond, 400 * time.Millisecond}},
+		{"slower than three", 1500 * time.Millisecond, []time.Duration{200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, 1600 * time.Millisecond}},
+		{"slower than the cap", time.Hour, []time.Duration{200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, 1600 * time.Millisecond, 3200 * time.Millisecond, 5 * time.Second, 5 * time.Second}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &Worker{log: slog.New(slog.DiscardHandler), now: time.Now,
+				opts: Options{BatchSize: 1, FetchWait: fetchWait}}
+			var waits []time.Duration
+			fc := &fakeConsumer{waitFn: func() fakeBatch {
+				if w.nextWait() < tc.slow {
+					return fakeBatch{0, context.DeadlineExceeded} // cut by its own deadline
+				}
+				return fakeBatch{1, nil}
+			}}
+			for range len(tc.wantWaits) {
+				w.cons = fc // bound again after a cut
+				wait := w.nextWait()
+				waits = append(waits, wait)
+				msgs, err := w.fetch(t.Context(), wait)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(msgs) > 0 {
+					break
+				}
+			}
+			if fmt.Sprint(waits) != fmt.Sprint(tc.wantWaits) {
+				t.Fatalf("fetches waited %v, want %v", waits, tc.wantWaits)
+			}
+			if tc.slow == time.Hour {
+				return
+			}
+			if last := tc.wantWaits[len(tc.wantWaits)-1]; w.nextWait() != last {
+				t.Fatalf("after the server delivered, the next wait is %v, want %v kept while messages arrive", w.nextWait(), last)
+			}
+			fc.waitFn = func() fakeBatch { return fakeBatch{0, nil} } // idle: the server's expiry
+			w.cons = fc
+			if _, err := w.fetch(t.Context(), w.nextWait()); err != nil {
+				t.Fatal(err)
+			}
+			if w.nextWait() != fetchWait {
+				t.Fatalf("after the server ended a fetch empty, the next wait is %v, want FetchWait %v", w.nextWait(), fetchWait)
+			}
+		})
 	}
 }

@@ -25,7 +25,10 @@ type Worker struct {
 	outage outage.Tracker
 	// lastContact is when a fetch last succeeded (zero before the first).
 	lastContact time.Time
-	health      health
+	// slowWait is the wait of the next fetch after fetches cut by their
+	// deadline (0: FetchWait; fetch.go nextWait).
+	slowWait time.Duration
+	health   health
 	// now is the clock of the staleness, lag and tombstone-expiry
 	// decisions and of the outage tracker (time.Now; tests inject a fake
 	// clock). Batch durations (metrics) are measured on the real clock.
@@ -107,7 +110,7 @@ func (w *Worker) step(ctx context.Context) error {
 			return err
 		}
 	}
-	n, err := w.fetchAndApply(ctx, w.opts.FetchWait)
+	n, err := w.fetchAndApply(ctx, w.nextWait())
 	if err == nil && n == 0 {
 		w.markCaughtUp() // an empty fetch: the startup catch-up is done (readiness)
 	}
