@@ -32,8 +32,7 @@ func (p *progress) update(done, total int) {
 	p.doneN, p.total = done, total
 	now := p.now()
 	if p.first.IsZero() {
-		p.first, p.firstDone, p.last = now, done, now
-		return
+		p.first, p.firstDone = now, done
 	}
 	every := 5 * time.Second
 	if p.tty {
@@ -46,11 +45,12 @@ func (p *progress) update(done, total int) {
 	p.render(now, done, total)
 }
 
-// rate is per second since the first update, and the time left at it.
+// rate is per second since the first update, and the time left at it
+// (-1: not known yet, at the first update).
 func (p *progress) rate(now time.Time, done, total int) (float64, time.Duration) {
 	elapsed := now.Sub(p.first).Seconds()
 	if elapsed <= 0 {
-		return 0, 0
+		return 0, -1
 	}
 	rate := float64(done-p.firstDone) / elapsed
 	if rate <= 0 || total <= done {
@@ -61,13 +61,16 @@ func (p *progress) rate(now time.Time, done, total int) (float64, time.Duration)
 
 func (p *progress) render(now time.Time, done, total int) {
 	rate, eta := p.rate(now, done, total)
+	etaText := eta.String() // as text: a JSON log would print a Duration as nanoseconds
+	if eta < 0 {
+		etaText = "unknown"
+	}
 	if !p.tty {
-		// eta as text: a JSON log would print a Duration as nanoseconds
-		p.log.Info(p.name+" progress", "done", done, "total", total, "per_second", int(rate), "eta", eta.String())
+		p.log.Info(p.name+" progress", "done", done, "total", total, "per_second", int(rate), "eta", etaText)
 		return
 	}
 	p.shown = true
-	fmt.Fprintf(os.Stderr, "\r%-8s %s %d/%d  %.0f/s  ETA %s   ", p.name, bar(done, total), done, total, rate, eta)
+	fmt.Fprintf(os.Stderr, "\r%-8s %s %d/%d  %.0f/s  ETA %s   ", p.name, bar(done, total), done, total, rate, etaText)
 }
 
 func (p *progress) done() {

@@ -18,22 +18,28 @@ func TestProgressRateFromTheFirstUpdate(t *testing.T) {
 	t0 := time.Date(2026, 12, 2, 17, 0, 0, 0, time.UTC)
 	clock := t0.Add(3 * time.Minute) // created at t0, first update 3 min later
 	p.now = func() time.Time { return clock }
-	p.update(500, 100_500)
-	if out.Len() != 0 {
-		t.Fatalf("the first update logged %q: it has no rate yet", out.String())
-	}
-	clock = clock.Add(10 * time.Second)
-	p.update(50_500, 100_500) // 50k in 10 s: 5k/s, 50k left = 10 s
-	var line struct {
+	type line struct {
 		Done      int    `json:"done"`
 		PerSecond int    `json:"per_second"`
 		ETA       string `json:"eta"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
-		t.Fatalf("log line %q: %v", out.String(), err)
+	logged := func() line {
+		t.Helper()
+		var l line
+		if err := json.Unmarshal(out.Bytes(), &l); err != nil {
+			t.Fatalf("log line %q: %v", out.String(), err)
+		}
+		out.Reset()
+		return l
 	}
-	if line.Done != 50_500 || line.PerSecond != 5000 || line.ETA != "10s" {
-		t.Fatalf("logged done %d, %d/s, ETA %q; want 50500, 5000/s, ETA \"10s\"", line.Done, line.PerSecond, line.ETA)
+	p.update(500, 100_500) // shown at once (a short job shows a line), with no rate yet
+	if l := logged(); l.Done != 500 || l.PerSecond != 0 || l.ETA != "unknown" {
+		t.Fatalf("first update logged done %d, %d/s, ETA %q; want 500, 0/s, ETA \"unknown\"", l.Done, l.PerSecond, l.ETA)
+	}
+	clock = clock.Add(10 * time.Second)
+	p.update(50_500, 100_500) // 50k in 10 s: 5k/s, 50k left = 10 s
+	if l := logged(); l.Done != 50_500 || l.PerSecond != 5000 || l.ETA != "10s" {
+		t.Fatalf("logged done %d, %d/s, ETA %q; want 50500, 5000/s, ETA \"10s\"", l.Done, l.PerSecond, l.ETA)
 	}
 	if rate, eta := p.rate(clock, 100_500, 100_500); rate != 10_000 || eta != 0 {
 		t.Fatalf("finished: rate %.0f, ETA %s; want 10000/s and no ETA", rate, eta)
