@@ -52,9 +52,9 @@ func (p *pruner) target(now time.Time) uint64 {
 // write lock from agents back to back, 19 of 100 writes/s got through) is
 // pruned a chunk at every step instead, between the steps that publish:
 // a chunk delays the next poll by as long as it takes (its DELETE took
-// 12-13 ms in a transaction on the 1M-episode database), agents get the write lock between chunks, and an idle loop
-// (a step every PollInterval, 25 ms for a local file) still prunes about
-// 80k rows a second.
+// 12-13 ms in a transaction on the 1M-episode database), agents get the
+// write lock between chunks, and an idle loop (a step every PollInterval,
+// 25 ms for a local file) still prunes about 80k rows a second.
 func (c *Changefeed) maybePrune(ctx context.Context) {
 	now := time.Now()
 	if !c.prune.backlog && now.Sub(c.prune.lastRun) < c.pruneEvery() {

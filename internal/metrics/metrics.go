@@ -49,9 +49,10 @@ func (r *Registry) Counter(name, help string, f func() float64) {
 func (r *Registry) Ready(check func() error) { r.readyChecks = append(r.readyChecks, check) }
 
 // EnableProfiling makes Handler serve Go's runtime profiles under
-// /debug/pprof/ too (CPU, heap, goroutines): off unless an operator asks,
-// since a profile shows the process's internals to whoever reaches the
-// address.
+// /debug/pprof/ too (CPU, heap, goroutines, trace): off unless an operator
+// asks, since a profile shows the process's internals to whoever reaches
+// the address. Never the command line (net/http/pprof's cmdline): it may
+// hold a token or a password given as a flag.
 func (r *Registry) EnableProfiling() { r.profiling = true }
 
 // Handler serves /metrics, /healthz (process alive) and /readyz, and
@@ -60,7 +61,6 @@ func (r *Registry) Handler() http.Handler {
 	mux := http.NewServeMux()
 	if r.profiling {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -89,5 +90,9 @@ func TestProfilingOnlyWhenEnabled(t *testing.T) {
 	}
 	if code, body := get(t, h, "/debug/pprof/heap?debug=1"); code != http.StatusOK || !strings.Contains(body, "heap profile") {
 		t.Fatalf("/debug/pprof/heap = %d, want 200 and a heap profile", code)
+	}
+	// the command line may hold a secret given as a flag: never served
+	if code, body := get(t, h, "/debug/pprof/cmdline"); code != http.StatusNotFound || strings.Contains(body, os.Args[0]) {
+		t.Fatalf("/debug/pprof/cmdline = %d %q, want 404 and not the command line", code, body)
 	}
 }
