@@ -269,3 +269,22 @@ func (f *fixture) readOnce(rng *rand.Rand, window int) error {
 	_, err := f.local.Status(ctx)
 	return err
 }
+
+// On a quiet cache the index's hits are all in the snapshot: one search
+// per request (Search computes an answer again only when a batch landed
+// between the snapshot and the index, and never more than searchAttempts
+// times).
+func TestQuietSearchDropsNothing(t *testing.T) {
+	f := newFixture(t, 40, 60) // 20 episodes evicted from the window and the index
+	for _, r := range []SearchRequest{
+		{Text: "flaky retry", Vector: vectorOf(3), Limit: 10},
+		{Text: "flaky retry", Limit: 100},
+		{Vector: vectorOf(7), Limit: 100},
+		{SimilarTo: "ep-00050", Limit: 100},
+	} {
+		out, dropped, err := f.local.searchOnce(t.Context(), r)
+		if err != nil || dropped != 0 || len(out.Hits) == 0 {
+			t.Fatalf("search %+v: %d hits, %d dropped, %v; want hits and none dropped", r, len(out.Hits), dropped, err)
+		}
+	}
+}

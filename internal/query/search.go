@@ -18,7 +18,30 @@ func (l *Local) Search(ctx context.Context, r SearchRequest) (*SearchResponse, e
 	if err := checkSearch(r); err != nil {
 		return nil, err
 	}
+	for attempt := 1; ; attempt++ {
+		out, dropped, err := l.searchOnce(ctx, r)
+		// INVARIANT (search answers from one state): the index follows the
+		// cache and is brought up to date after the snapshot the rows are
+		// read from is taken; a batch applied in between makes the index's
+		// hits name rows the snapshot does not hold (dropped), and under a
+		// busy worker every hit could be dropped: an empty answer. Such an
+		// answer is computed again on a fresh snapshot, up to
+		// searchAttempts times.
+		if err != nil || dropped == 0 || attempt == searchAttempts {
+			return out, err
+		}
+	}
+}
+
+// searchAttempts bounds the searches one request makes when batches keep
+// landing between the snapshot and the index (Search).
+const searchAttempts = 3
+
+// searchOnce answers r from one snapshot and reports how many of the
+// index's hits that snapshot did not hold.
+func (l *Local) searchOnce(ctx context.Context, r SearchRequest) (*SearchResponse, int, error) {
 	var out *SearchResponse
+	dropped := 0
 	err := l.use(ctx, func(c *Cache, v *cachestore.View, f Freshness) error {
 		q, err := l.toQuery(c, v, r)
 		if err != nil {
@@ -29,9 +52,10 @@ func (l *Local) Search(ctx context.Context, r SearchRequest) (*SearchResponse, e
 			return fmt.Errorf("%w: %w", ErrBadRequest, err)
 		}
 		out = &SearchResponse{Hits: []Hit{}, Mode: string(modeOf(q)), Freshness: f}
-		return out.fill(v, hits)
+		dropped, err = out.fill(v, hits)
+		return err
 	})
-	return out, err
+	return out, dropped, err
 }
 
 func checkSearch(r SearchRequest) error {
@@ -122,14 +146,15 @@ func similarTo(c *Cache, v *cachestore.View, id string) ([]float32, string, *ret
 
 // fill reads each hit's row from the snapshot; a hit the snapshot does not
 // hold (the index follows commits a moment later) is left out.
-func (out *SearchResponse) fill(v *cachestore.View, hits []retrieval.Hit) error {
+func (out *SearchResponse) fill(v *cachestore.View, hits []retrieval.Hit) (dropped int, _ error) {
 	for _, h := range hits {
 		data, _, err := v.Data(h.Kind, h.ID)
 		if errors.Is(err, cachestore.ErrNotFound) {
+			dropped++
 			continue
 		}
 		if err != nil {
-			return err
+			return dropped, err
 		}
 		hit := Hit{Kind: h.Kind, ID: h.ID, Score: h.Score, Scores: Scores{Keyword: h.Scores.Keyword, Vector: h.Scores.Vector,
 			KeywordRank: h.Scores.KeywordRank, VectorRank: h.Scores.VectorRank, Relevance: h.Scores.Relevance,
@@ -137,5 +162,5 @@ func (out *SearchResponse) fill(v *cachestore.View, hits []retrieval.Hit) error 
 		hit.Set(h.Kind, json.RawMessage(data))
 		out.Hits = append(out.Hits, hit)
 	}
-	return nil
+	return dropped, nil
 }
