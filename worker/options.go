@@ -19,7 +19,9 @@ type Options struct {
 	// FetchWait is the longest wait of one fetch for a first message
 	// (default 200ms). A fetch returns as soon as a message has arrived,
 	// with what else has arrived by then, up to BatchSize: it never waits
-	// for a batch to fill (fetch.go).
+	// for a batch to fill (fetch.go). After fetches cut by their deadline
+	// (a server slower than FetchWait) the wait doubles, up to 5 s, until
+	// the server ends one empty (fetch.go noteWait).
 	FetchWait time.Duration
 	AckWait   time.Duration // server redelivery timeout (default 60s)
 	Logger    *slog.Logger
