@@ -72,6 +72,17 @@ func (p *proc) readLogs(r io.Reader) {
 	}
 }
 
+// lastLine is the last line the process wrote to stderr that was not a
+// batch line: its exit error, when it ended on its own.
+func (p *proc) lastLine() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.lines) == 0 {
+		return ""
+	}
+	return p.lines[len(p.lines)-1]
+}
+
 func (p *proc) kill() {
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
 	_ = p.cmd.Wait()

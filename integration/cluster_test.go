@@ -110,27 +110,33 @@ func waitWorkerDone(t *testing.T, js jetstream.JetStream, db interface {
 	Head(context.Context) (uint64, error)
 }, name string) {
 	t.Helper()
-	eventually(t, 60*time.Second, name+" to catch up", func() bool {
-		s, err := js.Stream(t.Context(), "MEMSYNC")
-		if err != nil {
-			return false
-		}
-		m, err := s.GetLastMsgForSubject(t.Context(), "memsync.default._checkpoint")
-		if err != nil {
-			return false
-		}
-		head, _ := db.Head(t.Context())
-		if !strings.Contains(string(m.Data), fmt.Sprintf(`"cursor":%d,`, head)) {
-			return false
-		}
-		c, err := s.Consumer(t.Context(), worker.ConsumerName("default", name))
-		if err != nil {
-			return false
-		}
-		info, err := c.Info(t.Context())
-		// The checkpoint is the last message of every batch and is in the
-		// worker's filter: acked up to it means applied up to it. (A new
-		// clustered consumer can briefly report NumPending 0.)
-		return err == nil && info.AckFloor.Stream >= m.Sequence && info.NumAckPending == 0
-	})
+	eventually(t, 60*time.Second, name+" to catch up", func() bool { return workerDone(t, js, db, name) })
+}
+
+// workerDone reports worker name acknowledged up to the checkpoint of the
+// change log's head.
+func workerDone(t *testing.T, js jetstream.JetStream, db interface {
+	Head(context.Context) (uint64, error)
+}, name string) bool {
+	s, err := js.Stream(t.Context(), "MEMSYNC")
+	if err != nil {
+		return false
+	}
+	m, err := s.GetLastMsgForSubject(t.Context(), "memsync.default._checkpoint")
+	if err != nil {
+		return false
+	}
+	head, _ := db.Head(t.Context())
+	if !strings.Contains(string(m.Data), fmt.Sprintf(`"cursor":%d,`, head)) {
+		return false
+	}
+	c, err := s.Consumer(t.Context(), worker.ConsumerName("default", name))
+	if err != nil {
+		return false
+	}
+	info, err := c.Info(t.Context())
+	// The checkpoint is the last message of every batch and is in the
+	// worker's filter: acked up to it means applied up to it. (A new
+	// clustered consumer can briefly report NumPending 0.)
+	return err == nil && info.AckFloor.Stream >= m.Sequence && info.NumAckPending == 0
 }

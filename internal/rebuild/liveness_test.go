@@ -2,6 +2,7 @@ package rebuild
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/protocol"
 	"github.com/memsync/memsync/worker"
 )
 
@@ -86,6 +88,57 @@ func TestStreamReplacedWhileStagingBackfills(t *testing.T) {
 			}
 			t.Logf("fresh starts: %q", logs.restarts())
 			r.mustServe(cfg, res)
+		})
+	}
+}
+
+// TestRebuildWaitsForADeletedStream: a rebuild that starts while the stream
+// is missing (deleted by an operator or a fault just before a corrupt cache
+// was found; the changefeed re-creates it) waits for it, from either
+// source, instead of failing: a failed rebuild stopped the worker process
+// for good (the robustness schedule seed 3530047402765097587: delete
+// stream, then corrupt cache). Without a StreamWait (the CLI's rebuild) it
+// fails at once, naming the stream.
+func TestRebuildWaitsForADeletedStream(t *testing.T) {
+	t.Run("no wait", func(t *testing.T) {
+		r := newLiveRig(t)
+		r.newDatabase()
+		r.deleteStream()
+		cfg := Config{Dir: filepath.Join(t.TempDir(), "cache"), JS: r.js, DB: r.db, Worker: worker.Options{Logger: quietLog()}}
+		for _, source := range []string{"stream", "turso"} {
+			_, err := Run(t.Context(), cfg, source, "manual")
+			if !errors.Is(err, jetstream.ErrStreamNotFound) || !strings.Contains(err.Error(), protocol.DefaultStream) {
+				t.Errorf("%s rebuild without a stream and no wait: %v, want the missing stream named", source, err)
+			}
+		}
+	})
+	for _, source := range []string{"stream", "turso"} {
+		t.Run(source, func(t *testing.T) {
+			r := newLiveRig(t)
+			r.newDatabase()
+			r.deleteStream()
+			r.later(300*time.Millisecond, r.publishErr)
+			cfg := Config{Dir: filepath.Join(t.TempDir(), "cache"), Options: cachestore.Options{MaxEpisodes: 5}, JS: r.js,
+				Worker: worker.Options{BatchSize: 4, FetchWait: 50 * time.Millisecond, Logger: quietLog()}, StreamWait: DefaultStreamWait}
+			if source == "turso" {
+				cfg.DB = r.db
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			res, err := Run(ctx, cfg, source, "corrupt")
+			if err != nil {
+				t.Fatalf("%s rebuild with the stream missing at its start: %v", source, err)
+			}
+			if source == "stream" {
+				r.mustServe(cfg, res)
+				return
+			}
+			if err := <-r.bg; err != nil {
+				t.Fatal(err)
+			}
+			if res.Source != "turso" || res.Entities == 0 {
+				t.Fatalf("rebuilt %+v, want entities from Turso", res)
+			}
 		})
 	}
 }

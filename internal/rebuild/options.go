@@ -3,6 +3,7 @@ package rebuild
 import (
 	"cmp"
 	"log/slog"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -29,7 +30,13 @@ type Config struct {
 	OnRebuild func(reason string)
 	// Aside bounds the old caches kept aside after a swap (nil:
 	// DefaultAsideBudget).
-	Aside      *AsideBudget
+	Aside *AsideBudget
+	// StreamWait is how long a rebuild that finds no stream at its start
+	// (deleted, or NATS restarting) waits for it: the changefeed re-creates
+	// a deleted stream. 0: no wait, the rebuild fails at once naming the
+	// missing stream (the CLI's rebuild); the supervisor's repairs wait
+	// DefaultStreamWait.
+	StreamWait time.Duration
 	beforeSwap func()
 	// beforeBody, set by tests, runs ahead of every body a stream rebuild's
 	// staging batch asks the stream for (a backfill), with the number of

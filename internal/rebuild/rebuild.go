@@ -25,9 +25,21 @@ func RunHolding(ctx context.Context, cfg Config, source, reason string, release 
 	return Run(ctx, cfg, source, reason)
 }
 
-// Run rebuilds from "turso" or "stream".
+// Run rebuilds from "turso" or "stream". Both need the stream (its history,
+// or the checkpoint a Turso snapshot starts at); one missing at the start is
+// waited for, up to cfg.StreamWait.
 func Run(ctx context.Context, cfg Config, source, reason string) (Result, error) {
 	cfg = *cfg.EnsureDefaults()
+	if cfg.StreamWait > 0 && cfg.JS != nil && (source == "stream" || source == "turso") {
+		// INVARIANT 9 (liveness): a repair that starts while the stream is
+		// deleted (the changefeed re-creates it) or NATS restarts waits for
+		// it instead of failing, which stopped the worker process
+		// (TestRebuildWaitsForADeletedStream). The source's own error names
+		// a stream still missing after the wait.
+		if err := awaitStream(ctx, cfg, cfg.StreamWait); err != nil && ctx.Err() == nil {
+			cfg.Logger.Warn("the stream is still missing after waiting for it", "stream", cfg.Worker.Stream, "waited", cfg.StreamWait.String(), "error", err)
+		}
+	}
 	switch source {
 	case "stream":
 		return FromStream(ctx, cfg, reason)
@@ -54,7 +66,7 @@ func FromStream(ctx context.Context, cfg Config, reason string) (Result, error) 
 	for fill := 1; fill <= maxRestarts && restartable(err) && ctx.Err() == nil; fill++ {
 		cfg.Logger.Warn("staging cache no longer matches the stream; starting it again", "error", err, "restart", fill)
 		_ = os.RemoveAll(stagingDir(cfg.Dir))
-		if err = awaitStream(ctx, cfg); err == nil { // one deleted under it comes back with the changefeed
+		if err = awaitStream(ctx, cfg, streamWait); err == nil { // one deleted under it comes back with the changefeed
 			n, pos, err = fillStaging(ctx, cfg, fill)
 		}
 	}

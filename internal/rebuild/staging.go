@@ -82,12 +82,20 @@ func (c *stagingCache) streamMoved(ctx context.Context) error {
 // under it to be re-created (by the changefeed) before a fresh start.
 const streamWait = time.Minute
 
-// awaitStream waits until the stream exists, at most streamWait.
-func awaitStream(ctx context.Context, cfg Config) error {
-	deadline := time.Now().Add(streamWait)
+// DefaultStreamWait is the Config.StreamWait of the supervisor's repairs.
+const DefaultStreamWait = streamWait
+
+// awaitStream waits until the stream exists, at most d: while the server
+// answers that it has no such stream, or the connection is down (a NATS
+// restart). It returns the last error when the wait ends without it.
+func awaitStream(ctx context.Context, cfg Config, d time.Duration) error {
+	deadline := time.Now().Add(d)
 	for {
 		_, err := cfg.JS.Stream(ctx, cfg.Worker.Stream)
-		if !errors.Is(err, jetstream.ErrStreamNotFound) || time.Now().After(deadline) {
+		if err == nil || ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		if !errors.Is(err, jetstream.ErrStreamNotFound) && cfg.JS.Conn().IsConnected() {
 			return err
 		}
 		if !outage.Sleep(ctx, 200*time.Millisecond) {

@@ -59,6 +59,9 @@ type rebuildFunc func(ctx context.Context, cfg rebuild.Config, source, reason st
 // as sourceFor would have picked for that error.
 func repair(ctx context.Context, cfg rebuild.Config, cause error, run rebuildFunc) error {
 	cfg = *cfg.EnsureDefaults()
+	if cfg.StreamWait == 0 {
+		cfg.StreamWait = rebuild.DefaultStreamWait // a stream deleted just before is re-created by the changefeed
+	}
 	source, reason := sourceFor(cause, cfg.DB != nil), reasonOf(cause)
 	cfg.Logger.Warn("cache cannot be trusted; rebuilding it", "reason", reason, "source", source, "dir", cfg.Dir, "error", cause)
 	_, err := run(ctx, cfg, source, reason)
