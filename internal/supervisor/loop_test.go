@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/changefeed"
 	"github.com/memsync/memsync/internal/rebuild"
@@ -147,5 +150,36 @@ func TestLoopRoutesAndLimitsRebuilds(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A repair whose stream rebuild cannot reach the stream (deleted and not
+// re-created within the rebuild's own wait, or NATS down) is tried again
+// until it can, counted once against the limit: the worker process does
+// not stop (it did, with the stream deleted before a corrupt cache's
+// repair). Three corrupt caches, each repaired after two such failures,
+// stay within the limit.
+func TestLoopWaitsOutAnUnreachableStream(t *testing.T) {
+	corrupt := fmt.Errorf("open cache: %w", cachestore.ErrCorrupt)
+	gone := fmt.Errorf("worker: stream MEMSYNC: %w", jetstream.ErrStreamNotFound)
+	down := fmt.Errorf("rebuild: %w", nats.ErrConnectionClosed)
+	r := newLoopRig(t, false, []error{corrupt, corrupt, corrupt}, time.Minute)
+	r.s.retryWait = 10 * time.Millisecond
+	r.streamFaults = []error{gone, down, nil, gone, gone, nil, down, down, nil}
+	if err := r.s.loop(t.Context()); err != nil {
+		t.Fatalf("loop: %v, want the repairs to wait for the stream", err)
+	}
+	if want := slices.Repeat([]string{"corrupt"}, 3); !slices.Equal(r.reasons, want) {
+		t.Errorf("rebuilds %q, want %q", r.reasons, want)
+	}
+	if len(r.sources) != 9 {
+		t.Errorf("%d rebuild attempts, want 9 (each failure tried again)", len(r.sources))
+	}
+	// any other failure still stops it
+	r = newLoopRig(t, false, []error{corrupt}, 0)
+	disk := errors.New("disk full")
+	r.streamFaults = []error{disk}
+	if err := r.s.loop(t.Context()); !errors.Is(err, disk) {
+		t.Fatalf("loop: %v, want %v", err, disk)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -27,10 +28,13 @@ type supervisor struct {
 	run func(context.Context) error
 	// rebuild is rebuild.Run (the loop's tests inject failing rebuilds).
 	rebuild rebuildFunc
+	// retryWait separates repairs that could not reach the stream
+	// (unreachableRetry; the loop's tests shorten it).
+	retryWait time.Duration
 }
 
 func newSupervisor(o Options, started func(*cachestore.Store, *worker.Worker)) *supervisor {
-	s := &supervisor{opts: o, started: started, requests: make(chan *request), limit: rebuildLimit{now: o.now}}
+	s := &supervisor{opts: o, started: started, requests: make(chan *request), limit: rebuildLimit{now: o.now}, retryWait: unreachableRetry}
 	s.run, s.rebuild = s.runOnce, rebuild.Run
 	return s
 }
@@ -96,7 +100,7 @@ func (s *supervisor) loop(ctx context.Context) error {
 		if !s.limit.allow() {
 			return fmt.Errorf("%w: last error: %v", ErrRebuildLoop, err)
 		}
-		if rerr := repair(ctx, s.opts.Config, err, s.rebuild); rerr != nil {
+		if rerr := s.repairReachable(ctx, err); rerr != nil {
 			if ctx.Err() != nil || !needsRepair(rerr) {
 				return rerr
 			}
