@@ -7,6 +7,7 @@ import (
 	"github.com/memsync/memsync/cachestore"
 	"github.com/memsync/memsync/changefeed"
 	"github.com/memsync/memsync/internal/rebuild"
+	"github.com/memsync/memsync/internal/turso"
 	"github.com/memsync/memsync/protocol"
 	"github.com/memsync/memsync/worker"
 )
@@ -61,7 +62,9 @@ func TestNonUTF8IDsEndToEnd(t *testing.T) {
 // raw id in the change log.
 func recaptureRaw(t *testing.T, e *env, cf *changefeed.Changefeed, c *cache, id string) {
 	t.Helper()
-	before, err := e.db.EntityVersion(t.Context(), protocol.EntityEpisode, id)
+	key := turso.EntityKey{Entity: protocol.EntityEpisode, ID: id}
+	versions, err := e.db.VersionsAfter(t.Context(), 0, []turso.EntityKey{key})
+	before := versions[key]
 	if err != nil || before == 0 {
 		t.Fatalf("change-log version of %q: %d %v", id, before, err)
 	}

@@ -81,15 +81,45 @@ func (d *DB) OldestChange(ctx context.Context) (uint64, error) {
 	return uint64(n.Int64), d.classify(err)
 }
 
-// EntityVersion is the newest change_id recorded for an entity (0 if the
-// log holds none, e.g. pruned).
-func (d *DB) EntityVersion(ctx context.Context, e protocol.Entity, id string) (uint64, error) {
-	var n sql.NullInt64
-	err := d.sql.QueryRowContext(ctx, `SELECT MAX(change_id) FROM memsync_changelog WHERE entity = ? AND entity_id = `+idParam, string(e), idArg(id)).Scan(&n)
-	if isNoTable(err) {
-		return 0, nil
+// EntityKey names one entity: its kind and its id, byte for byte.
+type EntityKey struct {
+	Entity protocol.Entity
+	ID     string
+}
+
+// VersionsAfter returns the newest change_id above after of each wanted
+// entity that has one (an entity absent from the map has none). It reads
+// the log above after once, along the primary key: the log has no
+// per-entity index, which would add a page to every agent's commit.
+func (d *DB) VersionsAfter(ctx context.Context, after uint64, want []EntityKey) (map[EntityKey]uint64, error) {
+	out := make(map[EntityKey]uint64, len(want))
+	if len(want) == 0 {
+		return out, nil
 	}
-	return uint64(n.Int64), d.classify(err)
+	wanted := make(map[EntityKey]bool, len(want))
+	for _, k := range want {
+		wanted[k] = true
+	}
+	rows, err := d.sql.QueryContext(ctx, `SELECT change_id, CAST(entity AS BLOB), CAST(entity_id AS BLOB)
+  FROM memsync_changelog WHERE change_id > ?`, int64(after))
+	if isNoTable(err) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, d.classify(fmt.Errorf("read change-log versions: %w", err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v uint64
+		var ent, id []byte
+		if err := rows.Scan(&v, &ent, &id); err != nil {
+			return nil, d.classify(fmt.Errorf("scan change-log versions: %w", err))
+		}
+		if k := (EntityKey{protocol.Entity(ent), string(id)}); id != nil && wanted[k] && v > out[k] {
+			out[k] = v
+		}
+	}
+	return out, d.classify(rows.Err())
 }
 
 // PruneChunkRows is the most change-log rows one PruneChunk deletes.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -23,17 +24,25 @@ func ownObjects() []Object {
 			out = append(out, Object{"trigger", "memsync_" + t.table + "_" + op})
 		}
 	}
-	return append(out, Object{"index", "memsync_changelog_entity"},
-		Object{"table", "memsync_changelog"}, Object{"table", "memsync_meta"})
+	return append(out, Object{"table", "memsync_changelog"}, Object{"table", "memsync_meta"})
+}
+
+// dropList is ownObjects with what earlier versions created and Install
+// now drops (a database they installed and no newer Install touched still
+// has it), in drop order: an index before its table.
+func dropList() []Object {
+	own := ownObjects()
+	i := slices.Index(own, Object{"table", "memsync_changelog"})
+	return slices.Insert(own, i, Object{"index", formerEntityIndex})
 }
 
 // Uninstall drops memsync's own objects (its triggers, memsync_changelog,
-// its index and memsync_meta) and nothing else: the synced tables and
+// the index earlier versions gave it, and memsync_meta) and nothing else: the synced tables and
 // their rows stay. It returns what it dropped; nothing when memsync is not
 // installed. Unless force, it refuses with ErrChangefeedLive while the
 // database shows a changefeed live at now (Liveness.LiveEvidence).
 //
-// INVARIANT (uninstall): only the objects of ownObjects are dropped, each
+// INVARIANT (uninstall): only the objects of dropList are dropped, each
 // only if sqlite_master has it with that type; the check for a live
 // changefeed and the drops are one IMMEDIATE transaction, so no publish
 // record or capture chunk commits in between.
@@ -58,7 +67,7 @@ func (d *DB) Uninstall(ctx context.Context, now time.Time, force bool) ([]Object
 
 func dropOwn(ctx context.Context, c *sql.Conn) ([]Object, error) {
 	var dropped []Object
-	for _, o := range ownObjects() {
+	for _, o := range dropList() {
 		var n int
 		err := c.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = ? AND name = ?`, o.Type, o.Name).Scan(&n)
 		if err != nil {
@@ -67,7 +76,7 @@ func dropOwn(ctx context.Context, c *sql.Conn) ([]Object, error) {
 		if n == 0 {
 			continue
 		}
-		// names come from ownObjects, never from input
+		// names come from dropList, never from input
 		if _, err := c.ExecContext(ctx, fmt.Sprintf("DROP %s IF EXISTS %s", o.Type, o.Name)); err != nil {
 			return dropped, fmt.Errorf("uninstall: drop %s %s: %w", o.Type, o.Name, err)
 		}

@@ -37,7 +37,7 @@ type diff struct {
 	id         string
 	want, have bool   // expected in the cache by Turso; cached
 	gone       bool   // Turso has no syncable row for it
-	version    uint64 // newest change_id in the change log (0: none retained)
+	version    uint64 // newest change_id above applied in the change log (0: none)
 	// rankT and rankC place an episode in Turso's window and in the cache's
 	// (1 is the most recent; 0: outside it).
 	rankT, rankC int

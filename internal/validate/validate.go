@@ -106,10 +106,8 @@ func (v *validator) judge(ctx context.Context) error {
 		return nil
 	}
 	f := facts{applied: v.r.AppliedVersion, window: v.opts.MaxEpisodes}
-	for _, d := range v.diffs {
-		if err := v.versions(ctx, d); err != nil {
-			return err
-		}
+	if err := v.versions(ctx, f.applied); err != nil {
+		return err
 	}
 	if v.betweenReads != nil {
 		if err := v.betweenReads(ctx); err != nil {
@@ -144,13 +142,29 @@ func (v *validator) judge(ctx context.Context) error {
 	return nil
 }
 
-func (v *validator) versions(ctx context.Context, d *diff) error {
-	var err error
-	if d.version, err = v.db.EntityVersion(ctx, d.entity, d.id); err != nil || d.owner == nil {
+// versions reads, in one pass over the log above applied, the newest
+// unapplied change of every differing entity and of each one's owner.
+// Only a change above applied can make an entity unapplied: one at or
+// below it would also mean the log covers applied (facts.unapplied).
+func (v *validator) versions(ctx context.Context, applied uint64) error {
+	var keys []turso.EntityKey
+	for _, d := range v.diffs {
+		keys = append(keys, turso.EntityKey{Entity: d.entity, ID: d.id})
+		if d.owner != nil {
+			keys = append(keys, turso.EntityKey{Entity: d.owner.entity, ID: d.owner.id})
+		}
+	}
+	got, err := v.db.VersionsAfter(ctx, applied, keys)
+	if err != nil {
 		return err
 	}
-	d.owner.version, err = v.db.EntityVersion(ctx, d.owner.entity, d.owner.id)
-	return err
+	for _, d := range v.diffs {
+		d.version = got[turso.EntityKey{Entity: d.entity, ID: d.id}]
+		if d.owner != nil {
+			d.owner.version = got[turso.EntityKey{Entity: d.owner.entity, ID: d.owner.id}]
+		}
+	}
+	return nil
 }
 
 func (v *validator) missingLatest() {
