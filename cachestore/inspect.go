@@ -83,3 +83,24 @@ func (s *Store) IsCached(e protocol.Entity, id string) (ok bool, err error) {
 	})
 	return ok, err
 }
+
+// DiskStats is what the cache's Pebble wrote to sstables since it opened.
+type DiskStats struct {
+	FlushedBytes, CompactedBytes uint64
+	Flushes, Compactions         int64
+	L0Sublevels                  int
+}
+
+// DiskStats reports the sstable writes since Open: the benchmarks' write
+// amplification, (flushed + compacted) / flushed. A closed store reports
+// zeros.
+func (s *Store) DiskStats() DiskStats {
+	if !s.gate.enter() {
+		return DiskStats{}
+	}
+	defer s.gate.leave()
+	m := s.db.Metrics()
+	t := m.Total()
+	return DiskStats{FlushedBytes: t.TableBytesFlushed, CompactedBytes: t.TableBytesCompacted,
+		Flushes: m.Flush.Count, Compactions: m.Compact.Count, L0Sublevels: int(m.Levels[0].Sublevels)}
+}

@@ -3,6 +3,7 @@ package cachestore
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -120,4 +121,53 @@ func TestBlockCacheSizeDefault(t *testing.T) {
 			t.Errorf("BlockCacheSize %d: %d, want %d", tc.set, got, tc.want)
 		}
 	}
+}
+
+// TestL0CompactsEveryEightFlushes: flushes that each span the key space
+// stay in L0 until it is l0CompactionThreshold/2 sublevels deep (Pebble's
+// rule), instead of rewriting the bottom level every 2 (its default), the
+// largest CPU cost of a cold sync; then they are compacted, and the reads
+// find every entity's newest version throughout.
+func TestL0CompactsEveryEightFlushes(t *testing.T) {
+	s := open(t, &Options{MaxEpisodes: 0})
+	const depth = 8 // l0CompactionThreshold / 2; Pebble's default would compact at 2
+	flush := func(f int) {
+		var cs []Change
+		for i := range 20 {
+			cs = append(cs, episode(fmt.Sprintf("ep%03d", i), uint64(f*100+i+1), int64(i)))
+		}
+		apply(t, s, latestLog{}, uint64(f*100+20), cs...)
+		mustDo(t, s.db.Flush())
+	}
+	newest := func(f int) {
+		t.Helper()
+		for i := range 20 {
+			if _, v, err := s.Episode(fmt.Sprintf("ep%03d", i)); err != nil || v != uint64(f*100+i+1) {
+				t.Fatalf("ep%03d after flush %d: version %d, %v", i, f, v, err)
+			}
+		}
+	}
+	for f := range depth - 1 {
+		flush(f)
+	}
+	deadline := time.Now().Add(time.Second) // Pebble compacts in the background: give it the time
+	for time.Now().Before(deadline) {
+		if st := s.DiskStats(); st.Compactions > 0 {
+			t.Fatalf("compacted after %d flushes (%+v), want none below %d sublevels", depth-1, st, depth)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if st := s.DiskStats(); st.L0Sublevels != depth-1 || st.FlushedBytes == 0 {
+		t.Fatalf("disk stats %+v, want %d L0 sublevels", st, depth-1)
+	}
+	newest(depth - 2)
+	flush(depth - 1)
+	deadline = time.Now().Add(10 * time.Second)
+	for s.DiskStats().Compactions == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no compaction 10 s after %d flushes: %+v", depth, s.DiskStats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	newest(depth - 1)
 }

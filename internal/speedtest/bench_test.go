@@ -193,14 +193,16 @@ func (d *dataset) benchPebble(m *meter) int {
 
 // benchColdSync: memsync's cold sync from a fresh copy of the seeded file,
 // with no stream and an empty cache, to lag 0. Besides rows/s it reports
-// when the publisher and the applier finished (s after the start) and
-// what reopening the synced cache costs with and without the integrity
-// scan (untimed).
+// when the publisher and the applier finished (s after the start), what
+// the cache's Pebble flushed and compacted during the sync, and what
+// reopening the synced cache costs with and without the integrity scan
+// (untimed).
 func (d *dataset) benchColdSync(m *meter, n *testenv.NATS, window int) int {
 	b := m.b
 	total := 0
 	var sum phases
 	var open openCost
+	var disk cachestore.DiskStats
 	defer func() {
 		N := float64(b.N)
 		b.ReportMetric(sum.published.Seconds()/N, "publish-done-s")
@@ -208,6 +210,8 @@ func (d *dataset) benchColdSync(m *meter, n *testenv.NATS, window int) int {
 		b.ReportMetric(ms(open.verify)/N, "open-verify-ms")
 		b.ReportMetric(ms(open.skip)/N, "open-skipverify-ms")
 		b.ReportMetric(float64(open.scan.Bytes)/1e6/N, "scan-MB")
+		b.ReportMetric(float64(disk.FlushedBytes)/1e6/N, "pebble-flushed-MB")
+		b.ReportMetric(float64(disk.CompactedBytes)/1e6/N, "pebble-compacted-MB")
 	}()
 	for i := 0; i < b.N; i++ {
 		m.off()
@@ -232,6 +236,9 @@ func (d *dataset) benchColdSync(m *meter, n *testenv.NATS, window int) int {
 					err = p.checkColdSync(ctx, len(d.rows), window == 0)
 				}
 				if p != nil {
+					ds := p.store.DiskStats()
+					disk.FlushedBytes += ds.FlushedBytes
+					disk.CompactedBytes += ds.CompactedBytes
 					p.store.Close()
 				}
 				if err == nil {
