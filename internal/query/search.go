@@ -20,13 +20,14 @@ func (l *Local) Search(ctx context.Context, r SearchRequest) (*SearchResponse, e
 	}
 	for attempt := 1; ; attempt++ {
 		out, dropped, err := l.searchOnce(ctx, r)
-		// INVARIANT (search answers from one state): the index follows the
-		// cache and is brought up to date after the snapshot the rows are
-		// read from is taken; a batch applied in between makes the index's
-		// hits name rows the snapshot does not hold (dropped), and under a
-		// busy worker every hit could be dropped: an empty answer. Such an
-		// answer is computed again on a fresh snapshot, up to
-		// searchAttempts times.
+		// INVARIANT (search answers from one state): the rows and the
+		// freshness are read from a snapshot taken after the index
+		// answered, so the index (which follows committed batches) is
+		// never ahead of it: a hit is missing from the snapshot only if a
+		// batch deleted or evicted it in between (dropped). Taken before
+		// the index (as it was), a busy worker could put every hit ahead
+		// of the snapshot: an empty answer. An answer that dropped hits is
+		// computed again, up to searchAttempts times.
 		if err != nil || dropped == 0 || attempt == searchAttempts {
 			return out, err
 		}
@@ -37,12 +38,15 @@ func (l *Local) Search(ctx context.Context, r SearchRequest) (*SearchResponse, e
 // landing between the snapshot and the index (Search).
 const searchAttempts = 3
 
-// searchOnce answers r from one snapshot and reports how many of the
-// index's hits that snapshot did not hold.
+// searchOnce answers r: the query is resolved on one snapshot (a
+// --similar-to vector may be read from it), the index searched, and the
+// hits' rows and the freshness read from a second snapshot taken after
+// the search. It reports how many of the index's hits that snapshot did
+// not hold.
 func (l *Local) searchOnce(ctx context.Context, r SearchRequest) (*SearchResponse, int, error) {
 	var out *SearchResponse
 	dropped := 0
-	err := l.use(ctx, func(c *Cache, v *cachestore.View, f Freshness) error {
+	err := l.use(ctx, func(c *Cache, v *cachestore.View, _ Freshness) error {
 		q, err := l.toQuery(c, v, r)
 		if err != nil {
 			return err
@@ -51,9 +55,15 @@ func (l *Local) searchOnce(ctx context.Context, r SearchRequest) (*SearchRespons
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrBadRequest, err)
 		}
-		out = &SearchResponse{Hits: []Hit{}, Mode: string(modeOf(q)), Freshness: f}
-		dropped, err = out.fill(v, hits)
-		return err
+		return c.Store.View(func(after *cachestore.View) error {
+			f, err := l.freshness(c, after)
+			if err != nil {
+				return err
+			}
+			out = &SearchResponse{Hits: []Hit{}, Mode: string(modeOf(q)), Freshness: f}
+			dropped, err = out.fill(after, hits)
+			return err
+		})
 	})
 	return out, dropped, err
 }
