@@ -35,7 +35,7 @@ func parseUninstall(args []string) (*uninstallArgs, error) {
 }
 
 // runUninstall retires memsync from a database: it drops memsync's own
-// objects (triggers, change log, its index, memsync_meta) and nothing
+// objects (triggers, change log, memsync_meta, a former version's index) and nothing
 // else. Exit 0 done (also when nothing was left), 1 refused because a
 // changefeed looks live (see turso.LiveWindow), 2 error.
 func runUninstall(ctx context.Context, args []string) error {
