@@ -103,8 +103,12 @@ func rowKeys(t testing.TB, d *DB, q string) []string {
 func notDescribed(t testing.TB, d *DB, table, entity, idCol string, after uint64) int {
 	t.Helper()
 	var n int
-	q := fmt.Sprintf(`SELECT COUNT(*) FROM %s r WHERE NOT EXISTS (SELECT 1 FROM memsync_changelog c
-  WHERE c.entity = '%s' AND c.entity_id IS r.%s AND c.change_id > ?)`, table, entity, idCol)
+	// a set built once (NOT IN), not a lookup per row: the log has no
+	// per-entity index; a NULL id is described by a change with a NULL id
+	q := fmt.Sprintf(`SELECT COUNT(*) FROM %[1]s r WHERE CASE WHEN r.%[3]s IS NULL
+  THEN NOT EXISTS (SELECT 1 FROM memsync_changelog WHERE entity = '%[2]s' AND entity_id IS NULL AND change_id > ?1)
+  ELSE r.%[3]s NOT IN (SELECT entity_id FROM memsync_changelog WHERE entity = '%[2]s' AND entity_id IS NOT NULL AND change_id > ?1) END`,
+		table, entity, idCol)
 	if err := d.sql.QueryRowContext(t.Context(), q, int64(after)).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
