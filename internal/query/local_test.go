@@ -282,7 +282,7 @@ func TestQuietSearchDropsNothing(t *testing.T) {
 		{Vector: vectorOf(7), Limit: 100},
 		{SimilarTo: "ep-00050", Limit: 100},
 	} {
-		out, dropped, err := f.local.searchOnce(t.Context(), r)
+		out, dropped, err := f.local.searchOnce(t.Context(), r, spareHits(1))
 		if err != nil || dropped != 0 || len(out.Hits) == 0 {
 			t.Fatalf("search %+v: %d hits, %d dropped, %v; want hits and none dropped", r, len(out.Hits), dropped, err)
 		}

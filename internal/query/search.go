@@ -18,32 +18,42 @@ func (l *Local) Search(ctx context.Context, r SearchRequest) (*SearchResponse, e
 	if err := checkSearch(r); err != nil {
 		return nil, err
 	}
+	limit, _ := checkLimit(r.Limit, DefaultLimit, MaxLimit) // checked by checkSearch
 	for attempt := 1; ; attempt++ {
-		out, dropped, err := l.searchOnce(ctx, r)
+		out, dropped, err := l.searchOnce(ctx, r, spareHits(attempt))
 		// INVARIANT (search answers from one state): the rows and the
 		// freshness are read from a snapshot taken after the index
 		// answered, so the index (which follows committed batches) is
 		// never ahead of it: a hit is missing from the snapshot only if a
 		// batch deleted or evicted it in between (dropped). Taken before
 		// the index (as it was), a busy worker could put every hit ahead
-		// of the snapshot: an empty answer. An answer that dropped hits is
-		// computed again, up to searchAttempts times.
-		if err != nil || dropped == 0 || attempt == searchAttempts {
+		// of the snapshot: an empty answer. An answer short of hits it
+		// dropped is computed again, up to searchAttempts times, asking
+		// the index for spare hits to stand in for the dropped ones.
+		if err != nil || dropped == 0 || len(out.Hits) == limit || attempt == searchAttempts {
 			return out, err
 		}
 	}
 }
 
 // searchAttempts bounds the searches one request makes when batches keep
-// landing between the snapshot and the index (Search).
+// landing between the index's answer and the snapshot (Search).
 const searchAttempts = 3
 
+// spareHits is how many hits beyond the limit an attempt asks the index
+// for: none the first time (a quiet cache drops nothing), then enough
+// for the batches that evicted hits while the index lagged.
+func spareHits(attempt int) int {
+	return (attempt - 1) * 2 * DefaultLimit
+}
+
 // searchOnce answers r: the query is resolved on one snapshot (a
-// --similar-to vector may be read from it), the index searched, and the
-// hits' rows and the freshness read from a second snapshot taken after
-// the search. It reports how many of the index's hits that snapshot did
-// not hold.
-func (l *Local) searchOnce(ctx context.Context, r SearchRequest) (*SearchResponse, int, error) {
+// --similar-to vector may be read from it), the index asked for spare
+// hits beyond the limit, and the first hits that a second snapshot, taken
+// after the search, holds are answered with their rows and that
+// snapshot's freshness. It reports how many of the index's hits the
+// second snapshot did not hold.
+func (l *Local) searchOnce(ctx context.Context, r SearchRequest, spare int) (*SearchResponse, int, error) {
 	var out *SearchResponse
 	dropped := 0
 	err := l.use(ctx, func(c *Cache, v *cachestore.View, _ Freshness) error {
@@ -51,6 +61,8 @@ func (l *Local) searchOnce(ctx context.Context, r SearchRequest) (*SearchRespons
 		if err != nil {
 			return err
 		}
+		limit := q.Limit
+		q.Limit = min(limit+spare, retrieval.MaxLimit)
 		hits, err := c.index().Search(q)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrBadRequest, err)
@@ -61,7 +73,7 @@ func (l *Local) searchOnce(ctx context.Context, r SearchRequest) (*SearchRespons
 				return err
 			}
 			out = &SearchResponse{Hits: []Hit{}, Mode: string(modeOf(q)), Freshness: f}
-			dropped, err = out.fill(after, hits)
+			dropped, err = out.fill(after, hits, limit)
 			return err
 		})
 	})
@@ -154,10 +166,14 @@ func similarTo(c *Cache, v *cachestore.View, id string) ([]float32, string, *ret
 	return vec, e.Model, &retrieval.Ref{Kind: protocol.Entity(e.ItemType), ID: e.ItemID}, nil
 }
 
-// fill reads each hit's row from the snapshot; a hit the snapshot does not
-// hold (the index follows commits a moment later) is left out.
-func (out *SearchResponse) fill(v *cachestore.View, hits []retrieval.Hit) (dropped int, _ error) {
+// fill reads each hit's row from the snapshot, in rank order, until limit
+// are answered; a hit the snapshot does not hold (the index follows
+// commits a moment later) is left out and counted.
+func (out *SearchResponse) fill(v *cachestore.View, hits []retrieval.Hit, limit int) (dropped int, _ error) {
 	for _, h := range hits {
+		if len(out.Hits) == limit {
+			break
+		}
 		data, _, err := v.Data(h.Kind, h.ID)
 		if errors.Is(err, cachestore.ErrNotFound) {
 			dropped++
