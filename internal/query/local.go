@@ -77,8 +77,21 @@ func (l *Local) Detach() {
 	l.cur = nil
 }
 
-// use runs fn with the attached cache and one snapshot of it.
+// use runs fn with the attached cache, one snapshot of it and the
+// freshness read from that snapshot.
 func (l *Local) use(ctx context.Context, fn func(c *Cache, v *cachestore.View, f Freshness) error) error {
+	return l.useCache(ctx, func(c *Cache, v *cachestore.View) error {
+		f, err := l.freshness(c, v)
+		if err != nil {
+			return err
+		}
+		return fn(c, v, f)
+	})
+}
+
+// useCache runs fn with the attached cache and one snapshot of it; the
+// cache stays attached until fn returns.
+func (l *Local) useCache(ctx context.Context, fn func(c *Cache, v *cachestore.View) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -88,13 +101,7 @@ func (l *Local) use(ctx context.Context, fn func(c *Cache, v *cachestore.View, f
 	if c == nil {
 		return ErrUnavailable
 	}
-	return c.Store.View(func(v *cachestore.View) error {
-		f, err := l.freshness(c, v)
-		if err != nil {
-			return err
-		}
-		return fn(c, v, f)
-	})
+	return c.Store.View(func(v *cachestore.View) error { return fn(c, v) })
 }
 
 // freshness is computed from the same snapshot the answer is read from.

@@ -56,7 +56,7 @@ func spareHits(attempt int) int {
 func (l *Local) searchOnce(ctx context.Context, r SearchRequest, spare int) (*SearchResponse, int, error) {
 	var out *SearchResponse
 	dropped := 0
-	err := l.use(ctx, func(c *Cache, v *cachestore.View, _ Freshness) error {
+	err := l.useCache(ctx, func(c *Cache, v *cachestore.View) error { // freshness: from the second snapshot
 		q, err := l.toQuery(c, v, r)
 		if err != nil {
 			return err
