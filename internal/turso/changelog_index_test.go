@@ -16,11 +16,19 @@ func TestChangeLogHasNoSecondaryIndex(t *testing.T) {
 	indexes := func(d *DB) []string {
 		return rowKeys(t, d, `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'memsync_changelog'`)
 	}
-	t.Run("install", func(t *testing.T) {
-		d := openTestDB(t, "")
+	install := func(t *testing.T, d *DB) {
+		t.Helper()
 		if _, err := d.Install(t.Context()); err != nil {
 			t.Fatal(err)
 		}
+	}
+	formerIndex := func(t *testing.T, d *DB) { // what versions before 2026-12-03 created
+		t.Helper()
+		mustExec(t, d, `CREATE INDEX `+formerEntityIndex+` ON memsync_changelog(entity, entity_id)`)
+	}
+	t.Run("install", func(t *testing.T) {
+		d := openTestDB(t, "")
+		install(t, d)
 		if got := indexes(d); len(got) != 0 {
 			t.Fatalf("the change log has indexes %v, want none", got)
 		}
@@ -28,23 +36,17 @@ func TestChangeLogHasNoSecondaryIndex(t *testing.T) {
 	t.Run("upgrade", func(t *testing.T) {
 		d := openTestDB(t, "")
 		fill(t, d, 4)
-		if _, err := d.Install(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		mustExec(t, d, `CREATE INDEX `+formerEntityIndex+` ON memsync_changelog(entity, entity_id)`)
-		if _, err := d.Install(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		install(t, d)
+		formerIndex(t, d)
+		install(t, d)
 		if got := indexes(d); len(got) != 0 {
 			t.Fatalf("after a second Install the change log has indexes %v, want none", got)
 		}
 	})
 	t.Run("uninstall an old install", func(t *testing.T) {
 		d := openTestDB(t, "")
-		if _, err := d.Install(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		mustExec(t, d, `CREATE INDEX `+formerEntityIndex+` ON memsync_changelog(entity, entity_id)`)
+		install(t, d)
+		formerIndex(t, d)
 		dropped, err := d.Uninstall(t.Context(), time.Now(), false)
 		if err != nil {
 			t.Fatal(err)
