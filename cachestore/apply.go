@@ -1,7 +1,6 @@
 package cachestore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +24,7 @@ type applier struct {
 	stashed map[string]stashed // data this batch dropped, by entity (stash.go)
 	data    dataLog            // data keys set or dropped, for Options.OnCommit
 	stats   ApplyStats
+	it      *pebble.Iterator // the range reads' iterator over b (iter.go), closed before b commits
 }
 
 // Apply applies a batch of changes and the stream position in one synced
@@ -44,10 +44,14 @@ func (s *Store) Apply(ctx context.Context, in Batch, src BodySource) (ApplyStats
 		a.scan = func(e protocol.Entity, fn func(Change) error) error { return sc.Scan(ctx, e, fn) }
 	}
 	defer a.b.Close()
+	defer a.closeIter() // before the batch's Close
 	if err := a.run(in); err != nil {
 		return a.stats, err
 	}
 	if err := a.collect(max(a.st.AppliedVersion, in.Checkpoint), len(in.Changes)); err != nil {
+		return a.stats, err
+	}
+	if err := a.closeIter(); err != nil {
 		return a.stats, err
 	}
 	if err := a.commit(in); err != nil {
@@ -162,24 +166,3 @@ func (a *applier) has(k []byte) (bool, error) {
 	}
 	return err == nil, err
 }
-
-// firstInRange returns the first (or, with last, the final) key in [lo, hi).
-func (a *applier) boundKey(lo, hi []byte, last bool) ([]byte, error) {
-	it, err := a.b.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
-	if err != nil {
-		return nil, wrapErr(err)
-	}
-	defer it.Close()
-	ok := it.First()
-	if last {
-		ok = it.Last()
-	}
-	if !ok {
-		return nil, wrapErr(it.Error())
-	}
-	return bytes.Clone(it.Key()), nil
-}
-
-// keysWithPrefix lists the keys under a prefix in the batch's view (owner
-// index scans).
-func (a *applier) keysWithPrefix(p []byte) ([][]byte, error) { return keysUnder(a.b, p) }

@@ -29,7 +29,10 @@ type pipeline struct {
 }
 
 // tuning replaces two library defaults (zero: keep the default).
-type tuning struct{ poll, fetchWait time.Duration }
+type tuning struct {
+	poll, fetchWait time.Duration
+	onBatch         func(messages int, took time.Duration) // the worker's OnBatch
+}
 
 func newPipeline(db *turso.DB, js jetstream.JetStream, cacheDir string, o *cachestore.Options, t tuning) (*pipeline, error) {
 	cf, err := changefeed.New(db, js, &changefeed.Options{PollInterval: t.poll, Logger: quiet()})
@@ -40,7 +43,7 @@ func newPipeline(db *turso.DB, js jetstream.JetStream, cacheDir string, o *cache
 	if err != nil {
 		return nil, err
 	}
-	w, err := worker.New(store, js, &worker.Options{Name: "speedtest", FetchWait: t.fetchWait, Logger: quiet()})
+	w, err := worker.New(store, js, &worker.Options{Name: "speedtest", FetchWait: t.fetchWait, OnBatch: t.onBatch, Logger: quiet()})
 	if err != nil {
 		store.Close()
 		return nil, err
