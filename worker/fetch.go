@@ -13,12 +13,34 @@ import (
 	"github.com/memsync/memsync/internal/outage"
 )
 
-// fetchAndApply fetches one batch, applies it durably, then acknowledges it.
+// fetchAndApply fetches one batch (or takes the one prefetched), applies
+// it durably, then acknowledges it. A full batch has the next one fetched
+// while it is applied.
 func (w *Worker) fetchAndApply(ctx context.Context, wait time.Duration) (int, error) {
-	msgs, err := w.fetch(ctx, wait)
+	msgs, ok, err := w.takePrefetch(ctx)
+	if !ok && err == nil {
+		if w.cons == nil { // the prefetch ended abnormally
+			if err := w.bind(ctx); err != nil {
+				return 0, err
+			}
+		}
+		msgs, err = w.fetch(ctx, wait)
+	}
 	if err != nil || len(msgs) == 0 {
 		return 0, err
 	}
+	if len(msgs) == w.opts.BatchSize && w.cons != nil {
+		w.startPrefetch()
+	}
+	n, err := w.applyFetched(ctx, msgs)
+	if err != nil {
+		w.dropPrefetch()
+	}
+	return n, err
+}
+
+// applyFetched decodes, applies and acknowledges one fetched batch.
+func (w *Worker) applyFetched(ctx context.Context, msgs []jetstream.Msg) (int, error) {
 	d, err := w.decode(ctx, msgs)
 	if err != nil {
 		return 0, err

@@ -28,7 +28,10 @@ type Worker struct {
 	// slowWait is the wait of the next fetch after fetches cut by their
 	// deadline (0: FetchWait; fetch.go nextWait).
 	slowWait time.Duration
-	health   health
+	// ahead is the fetch of the next batch while one is applied
+	// (prefetch.go); nil when none runs.
+	ahead  *prefetch
+	health health
 	// now is the clock of the staleness, lag and tombstone-expiry
 	// decisions and of the outage tracker (time.Now; tests inject a fake
 	// clock). Batch durations (metrics) are measured on the real clock.
@@ -69,6 +72,7 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 func (w *Worker) loop(ctx context.Context) error {
+	defer w.dropPrefetch()
 	bo := outage.NewBackoff()
 	for ctx.Err() == nil {
 		err := w.step(ctx)
@@ -140,6 +144,7 @@ func (w *Worker) CatchUp(ctx context.Context) (int, error) {
 }
 
 func (w *Worker) catchUp(ctx context.Context) (int, error) {
+	defer w.dropPrefetch()
 	if err := w.bind(ctx); err != nil {
 		return 0, err
 	}
