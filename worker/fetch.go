@@ -17,7 +17,7 @@ import (
 // it durably, then acknowledges it. A full batch has the next one fetched
 // while it is applied.
 func (w *Worker) fetchAndApply(ctx context.Context, wait time.Duration) (int, error) {
-	msgs, ok, err := w.takePrefetch(ctx)
+	msgs, pre, ok, err := w.takePrefetch(ctx)
 	if !ok && err == nil {
 		if w.cons == nil { // the prefetch ended abnormally
 			if err := w.bind(ctx); err != nil {
@@ -32,16 +32,17 @@ func (w *Worker) fetchAndApply(ctx context.Context, wait time.Duration) (int, er
 	if len(msgs) == w.opts.BatchSize && w.cons != nil {
 		w.startPrefetch()
 	}
-	n, err := w.applyFetched(ctx, msgs)
+	n, err := w.applyFetched(ctx, msgs, pre)
 	if err != nil {
 		w.dropPrefetch()
 	}
 	return n, err
 }
 
-// applyFetched decodes, applies and acknowledges one fetched batch.
-func (w *Worker) applyFetched(ctx context.Context, msgs []jetstream.Msg) (int, error) {
-	d, err := w.decode(ctx, msgs)
+// applyFetched decodes (what pre has not), applies and acknowledges one
+// fetched batch.
+func (w *Worker) applyFetched(ctx context.Context, msgs []jetstream.Msg, pre []decodedMsg) (int, error) {
+	d, err := w.decode(ctx, msgs, pre)
 	if err != nil {
 		return 0, err
 	}

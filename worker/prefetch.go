@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/memsync/memsync/protocol"
 )
 
 // A full batch is followed by more, most of the time (a catch-up, a cold
@@ -17,6 +19,7 @@ import (
 type prefetch struct {
 	done chan struct{}
 	msgs []jetstream.Msg
+	pre  []decodedMsg // msgs decoded ahead, on the core the applier does not use
 	cut  bool
 	err  error
 }
@@ -26,19 +29,24 @@ type prefetch struct {
 // timeout), never on ctx.
 func (w *Worker) startPrefetch() {
 	p, cons, n := &prefetch{done: make(chan struct{})}, w.cons, w.opts.BatchSize
+	cp := protocol.CheckpointSubject(w.opts.DBName)
 	go func() {
 		defer close(p.done)
 		p.msgs, p.cut, p.err = drain(cons.FetchNoWait(n))
+		if !p.cut && p.err == nil {
+			p.pre = predecode(p.msgs, cp)
+		}
 	}()
 	w.ahead = p
 }
 
 // takePrefetch waits for the running prefetch and returns its messages
-// (ok false: none was running, or it brought nothing: fetch as usual).
-func (w *Worker) takePrefetch(ctx context.Context) ([]jetstream.Msg, bool, error) {
+// and their decode (ok false: none was running, or it brought nothing:
+// fetch as usual).
+func (w *Worker) takePrefetch(ctx context.Context) ([]jetstream.Msg, []decodedMsg, bool, error) {
 	p := w.ahead
 	if p == nil {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	w.ahead = nil
 	<-p.done
@@ -48,13 +56,13 @@ func (w *Worker) takePrefetch(ctx context.Context) ([]jetstream.Msg, bool, error
 		// the consumer is bound again (bind.go agrees) before the next
 		// fetch. An error alone leaves it to that fetch to report.
 		w.cons = nil
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	if len(p.msgs) == 0 {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	msgs, err := w.fetched(ctx, p.msgs, nil)
-	return msgs, true, err
+	return msgs, p.pre, true, err
 }
 
 // dropPrefetch waits for a running prefetch and discards what it brought.

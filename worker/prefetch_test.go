@@ -2,11 +2,16 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/memsync/memsync/cachestore"
+	"github.com/memsync/memsync/protocol"
 )
 
 // cutPrefetch delivers the nth no-wait fetch in full on the server but
@@ -83,5 +88,54 @@ func TestCutPrefetchLosesNothing(t *testing.T) {
 	}
 	if floor, pending := r.consumerState(); floor != last || pending != 0 {
 		t.Errorf("consumer ack floor %d with %d pending, want %d and 0", floor, pending, last)
+	}
+}
+
+// Messages decoded ahead (prefetch.go, predecode) line up with the batch
+// and are decided exactly as when decoded in order: the same change, the
+// same poison, the same lineage verdicts (checkpoints are left to the
+// in-order pass). Real messages from a real stream, each decided both
+// ways. The order of the checks itself (lineage before validity) is
+// TestDecodeParkAck's.
+func TestPredecodeDecidesAsDecode(t *testing.T) {
+	r := newRig(t, Options{}, nil)
+	msgs := []pub{
+		checkpoint(db, lin, 1), // sets the cache's lineage first
+		episode(db, lin, "a", 3),
+		raw(subject(db, protocol.EntityEpisode, "bad"), "{garbage"),
+		envelope(db, protocol.Envelope{Entity: protocol.EntityEpisode, Op: protocol.OpUpsert, ID: "c", Version: 5,
+			Lineage: lin, Data: []byte(`{"episode_id":"c"}`)}),
+		envelope(db, protocol.Envelope{Entity: protocol.EntityEpisode, Op: protocol.OpDelete, ID: "e", Lineage: lin}),
+		envelope(db, protocol.Envelope{Entity: protocol.EntityEpisode, Op: protocol.OpUpsert, ID: "f", Version: 6,
+			Lineage: "L2", Data: []byte(`{"episode_id":"f"}`)}), // another database, and unpreparable
+		episode(db, "L2", "y", 10),
+		envelope(db, protocol.Envelope{Entity: protocol.EntityEmbedding, Op: protocol.OpUpsert, ID: "m", Version: 5,
+			Lineage: lin, Data: []byte(`{"embedding_id":"m","item_id":"d","item_type":"episode","dimension":2,"dtype":"f32le","vector":"AAAAPw=="}`)}),
+	}
+	r.publish(msgs...)
+	if err := r.w.bind(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := drain(r.w.cons.FetchNoWait(len(msgs)))
+	if err != nil || len(got) != len(msgs) {
+		t.Fatalf("fetched %d of %d: %v", len(got), len(msgs), err)
+	}
+	pre := predecode(got, protocol.CheckpointSubject(db))
+	for i, m := range got {
+		meta, err := m.Metadata()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inOrder, ahead cachestore.Batch
+		errInOrder := r.w.decodeOne(m, meta.Sequence.Stream, nil, &inOrder)
+		errAhead := r.w.decodeOne(m, meta.Sequence.Stream, &pre[i], &ahead)
+		var p1, p2 poison
+		if fmt.Sprint(errInOrder) != fmt.Sprint(errAhead) || errors.As(errInOrder, &p1) != errors.As(errAhead, &p2) ||
+			errors.Is(errInOrder, ErrLineageChanged) != errors.Is(errAhead, ErrLineageChanged) {
+			t.Errorf("message %d (%s): in order %v, ahead %v", i, m.Subject(), errInOrder, errAhead)
+		}
+		if !reflect.DeepEqual(inOrder, ahead) {
+			t.Errorf("message %d (%s): in order %+v, ahead %+v", i, m.Subject(), inOrder, ahead)
+		}
 	}
 }
