@@ -26,6 +26,10 @@
 //     when its version still matches, from the committed store or a body
 //     the batch already has, so an update that keeps an owner cached
 //     fetches nothing (stash.go).
+//   - 5.4: the owner filter never says "no entries" for an owner that has
+//     owner-index entries: every entry's owner is added before it is
+//     written (Apply, Loader), and Open fills the filter from the index on
+//     disk (ownerfilter.go). Only a false positive is possible: the seek.
 //
 // Key layout (documented in ARCHITECTURE.md):
 //

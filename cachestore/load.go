@@ -46,6 +46,7 @@ func (l *Loader) Add(it Loaded) error {
 	e := entry{Version: l.version, Snapshot: true, StartTime: it.StartTime}
 	if it.Entity == protocol.EntityEmbedding {
 		e.OwnerKind, e.OwnerID = kindOf(it.Owner), it.OwnerID
+		l.s.noteOwner(e.OwnerKind, it.OwnerID) // INVARIANT (owner filter)
 		if err := l.b.Set(ownerKey(e.OwnerKind, it.OwnerID, it.ID), nil, nil); err != nil {
 			return wrapErr(err)
 		}

@@ -37,6 +37,7 @@ func (a *applier) applyEmbedding(c Change, cur entry) error {
 	if err := a.putCatalog(kindEmbedding, c.ID, e); err != nil {
 		return err
 	}
+	a.s.noteOwner(c.ownerKind, c.ownerID) // INVARIANT (owner filter): before the entry exists
 	if err := a.set(ownerKey(c.ownerKind, c.ownerID, c.ID), nil); err != nil {
 		return err
 	}
@@ -133,6 +134,9 @@ func (a *applier) dropOwned(owner byte, ownerID string) error {
 
 func (a *applier) ownedIDs(owner byte, ownerID string) ([]string, error) {
 	p := ownerPrefix(owner, ownerID)
+	if f := a.s.owners; f != nil && !f.mayHave(p) {
+		return nil, nil // never given an owner-index entry: nothing to seek
+	}
 	keys, err := a.keysWithPrefix(p)
 	ids := make([]string, len(keys))
 	for i, k := range keys {

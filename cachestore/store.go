@@ -28,6 +28,9 @@ type Store struct {
 	// Close, which waits for those in flight: anything after it gets
 	// ErrClosed, never a closed Pebble.
 	gate gate
+	// owners: which owners may have owner-index entries (ownerfilter.go);
+	// nil for a read-only store, which never applies.
+	owners *ownerFilter
 }
 
 const ownerFile = "MEMSYNC-OWNER"
@@ -58,6 +61,11 @@ func Open(dir string, opts *Options) (*Store, error) {
 		}
 	}
 	if !opts.ReadOnly {
+		s.owners = newOwnerFilter()
+		if err := s.owners.fill(db); err != nil {
+			s.closePebble()
+			return nil, err
+		}
 		writeOwner(dir)
 	}
 	return s, nil
