@@ -79,16 +79,35 @@ func (a *applier) forgetFar(budget int) error {
 	if a.st.Horizon != nil {
 		hi = a.st.Horizon // nothing known at or after it (forgetArriving)
 	}
+	if a.st.Known <= a.s.opts.MaxEpisodes+r || budget <= 0 {
+		return nil
+	}
+	// One iterator of its own, walked backwards from the least recent
+	// known episode: a seek per forgotten episode was a fifth of a worker's
+	// CPU at 8,000 new episodes a second. It sees the batch as it is now;
+	// forgetEpisode deletes only the sort key it is given (its other
+	// deletes are outside the sort keys), so the keys still ahead of the
+	// walk, all more recent, are as the iterator saw them. It is not the
+	// applier's shared iterator, which forgetEpisode re-aims.
+	it, err := a.b.NewIter(&pebble.IterOptions{LowerBound: sortPrefix, UpperBound: hi})
+	if err != nil {
+		return wrapErr(err)
+	}
+	defer it.Close()
+	valid := it.Last()
 	for n := 0; a.st.Known > a.s.opts.MaxEpisodes+r && n < budget; n++ {
-		k, err := a.boundKey(sortPrefix, hi, true)
-		if k == nil || err != nil || a.inWindow(k) {
-			return err
+		if !valid {
+			return wrapErr(it.Error())
+		}
+		k := bytes.Clone(it.Key())
+		if a.inWindow(k) {
+			return nil
 		}
 		ok, err := a.forgetEpisode(k)
 		if !ok || err != nil {
 			return err
 		}
-		hi = k
+		valid = it.Prev()
 	}
 	return nil
 }
