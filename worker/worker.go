@@ -163,16 +163,33 @@ func (w *Worker) catchUp(ctx context.Context) (int, error) {
 			wait = noWait
 			continue
 		}
-		done, err := w.drained(ctx)
-		if done || err != nil {
+		info, err := w.cons.Info(ctx)
+		if err != nil {
 			return total, err
 		}
-		// INVARIANT (catch-up progresses): an empty no-wait fetch while
-		// messages are pending is the server still loading them (a large
-		// stream on disk answers a no-wait request before it found the
-		// next message); the next fetch waits for the first of them.
-		wait = catchUpWait
+		if info.NumPending == 0 && info.NumAckPending == 0 {
+			return total, nil
+		}
+		wait = w.catchUpWaitFor(info.NumPending)
 	}
+}
+
+// catchUpWaitFor is the wait of the fetch after an empty no-wait fetch
+// that left the consumer not drained.
+//
+// INVARIANT (catch-up progresses): messages pending after it are the
+// server still loading them (a large stream on disk answers a no-wait
+// request before it found the next message): the next fetch waits for
+// the first of them, up to catchUpWait. With none pending, what is left
+// is acknowledged messages whose acks the server has not processed yet
+// (Ack does not wait for it) or acks lost, redelivered after AckWait:
+// nothing new will come, so the fetch waits only FetchWait and the
+// consumer is asked again (a run --once waited the whole 5 s once).
+func (w *Worker) catchUpWaitFor(pending uint64) time.Duration {
+	if pending == 0 {
+		return w.opts.FetchWait
+	}
+	return catchUpWait
 }
 
 // catchUpWait is the longest wait of a catch-up fetch after a no-wait
@@ -185,12 +202,4 @@ func (w *Worker) pending(ctx context.Context) int {
 		return 0
 	}
 	return int(info.NumPending)
-}
-
-func (w *Worker) drained(ctx context.Context) (bool, error) {
-	info, err := w.cons.Info(ctx)
-	if err != nil {
-		return false, err
-	}
-	return info.NumPending == 0 && info.NumAckPending == 0, nil
 }
