@@ -102,6 +102,11 @@ func keysUnder(r pebble.Reader, p []byte) ([][]byte, error) {
 		return nil, wrapErr(err)
 	}
 	defer it.Close()
+	return collectKeys(it)
+}
+
+// collectKeys copies out every key of a bounded iterator, from its first.
+func collectKeys(it *pebble.Iterator) ([][]byte, error) {
 	var out [][]byte
 	for ok := it.First(); ok; ok = it.Next() {
 		out = append(out, bytes.Clone(it.Key()))

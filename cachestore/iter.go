@@ -69,9 +69,5 @@ func (a *applier) keysWithPrefix(p []byte) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out [][]byte
-	for ok := it.First(); ok; ok = it.Next() {
-		out = append(out, bytes.Clone(it.Key()))
-	}
-	return out, wrapErr(it.Error())
+	return collectKeys(it)
 }

@@ -24,7 +24,11 @@ import (
 // through add first, and Open adds every entry on disk.
 type ownerFilter struct {
 	seed maphash.Seed
-	bits []atomic.Uint64 // written by the one writer, read by it: atomic for the Loader beside it
+	// bits are added to and read by the store's one writer at a time (an
+	// Apply under the write gate, or the Loader of a staging store before
+	// any Apply); atomic so that the filter needs no lock of its own if
+	// that ever changes.
+	bits []atomic.Uint64
 }
 
 // ownerFilterBits: 1 MiB; at 1M owners with entries, 2.4% false positives.
