@@ -16,6 +16,7 @@ import (
 type ackLag struct {
 	jetstream.Consumer
 	lags, fetches int
+	cuts          int // the first cuts waiting fetches end as cut by their deadline
 }
 
 func (c *ackLag) Info(ctx context.Context) (*jetstream.ConsumerInfo, error) {
@@ -31,7 +32,16 @@ func (c *ackLag) Info(ctx context.Context) (*jetstream.ConsumerInfo, error) {
 
 func (c *ackLag) Fetch(n int, opts ...jetstream.FetchOpt) (jetstream.MessageBatch, error) {
 	c.fetches++
-	return c.Consumer.Fetch(n, opts...)
+	b, err := c.Consumer.Fetch(n, opts...)
+	if err != nil || c.cuts == 0 {
+		return b, err
+	}
+	c.cuts--
+	var msgs []jetstream.Msg
+	for m := range b.Messages() {
+		msgs = append(msgs, m)
+	}
+	return &cutBatch{msgs: msgs}, nil
 }
 
 // A catch-up whose last acks the server has not processed yet asks again
@@ -43,9 +53,9 @@ func (c *ackLag) Fetch(n int, opts ...jetstream.FetchOpt) (jetstream.MessageBatc
 // catchUpWait has passed.
 func TestCatchUpDoesNotWaitOutItsOwnAcks(t *testing.T) {
 	r := newRig(t, Options{FetchWait: 20 * time.Millisecond}, nil)
-	var lag *ackLag
+	lag := &ackLag{lags: 3}
 	r.w.wrapConsumer = func(c jetstream.Consumer) jetstream.Consumer {
-		lag = &ackLag{Consumer: c, lags: 3}
+		lag.Consumer = c // one count across consumers: a wait cut on a loaded machine binds again
 		return lag
 	}
 	var msgs []pub
@@ -65,6 +75,45 @@ func TestCatchUpDoesNotWaitOutItsOwnAcks(t *testing.T) {
 	}
 	if st := r.store.State(); st.Position != last {
 		t.Fatalf("position %d, want %d", st.Position, last)
+	}
+}
+
+// A waiting fetch of the catch-up cut by its deadline (a server slower
+// than FetchWait to answer: CI saw it on a loaded machine) drops the
+// consumer (INVARIANT 3); the catch-up binds again and goes on instead
+// of asking a consumer it no longer has (it panicked on a nil consumer),
+// and the next wait is longer (noteWait), so a slow server is waited out.
+func TestCatchUpBindsAgainAfterACutWait(t *testing.T) {
+	r := newRig(t, Options{FetchWait: 20 * time.Millisecond}, nil)
+	var lags []*ackLag
+	r.w.wrapConsumer = func(c jetstream.Consumer) jetstream.Consumer {
+		lag := &ackLag{Consumer: c}
+		if len(lags) == 0 {
+			lag.lags, lag.cuts = 1, 1
+		}
+		lags = append(lags, lag)
+		return lag
+	}
+	var msgs []pub
+	for i := range 5 {
+		msgs = append(msgs, episode(db, lin, fmt.Sprintf("e%d", i), uint64(i+1)))
+	}
+	last := r.publish(append(msgs, checkpoint(db, lin, 5))...)
+	if _, err := r.w.CatchUp(t.Context()); err != nil {
+		t.Fatalf("catch-up after a cut wait: %v", err)
+	}
+	if len(lags) != 2 || lags[0].cuts != 0 || lags[0].lags != 0 {
+		t.Fatalf("%d consumers bound, first with %d cuts and %d lags left: want 2, 0, 0 (the fault was not injected as meant)",
+			len(lags), lags[0].cuts, lags[0].lags)
+	}
+	if got := r.w.nextWait(); got != 40*time.Millisecond {
+		t.Errorf("wait after a cut 20ms wait: %v, want 40ms", got)
+	}
+	if st := r.store.State(); st.Position != last {
+		t.Fatalf("position %d, want %d", st.Position, last)
+	}
+	if floor, pending := r.consumerState(); floor != last || pending != 0 {
+		t.Errorf("consumer ack floor %d with %d pending, want %d and 0", floor, pending, last)
 	}
 }
 

@@ -163,6 +163,14 @@ func (w *Worker) catchUp(ctx context.Context) (int, error) {
 			wait = noWait
 			continue
 		}
+		if w.cons == nil {
+			// A waiting fetch was cut by its deadline (a slow server):
+			// INVARIANT 3 dropped the consumer; what is pending is asked
+			// of the one bound again.
+			if err := w.bind(ctx); err != nil {
+				return total, err
+			}
+		}
 		info, err := w.cons.Info(ctx)
 		if err != nil {
 			return total, err
@@ -183,11 +191,12 @@ func (w *Worker) catchUp(ctx context.Context) (int, error) {
 // the first of them, up to catchUpWait. With none pending, what is left
 // is acknowledged messages whose acks the server has not processed yet
 // (Ack does not wait for it) or acks lost, redelivered after AckWait:
-// nothing new will come, so the fetch waits only FetchWait and the
-// consumer is asked again (a run --once waited the whole 5 s once).
+// nothing new will come, so the fetch waits only FetchWait (longer after
+// a fetch cut by its deadline, as nextWait) and the consumer is asked
+// again (a run --once waited the whole 5 s once).
 func (w *Worker) catchUpWaitFor(pending uint64) time.Duration {
 	if pending == 0 {
-		return w.opts.FetchWait
+		return w.nextWait()
 	}
 	return catchUpWait
 }
