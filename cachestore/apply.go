@@ -137,7 +137,11 @@ func (a *applier) dispatch(c Change, cur entry) error {
 }
 
 func (a *applier) catalog(k byte, id string) (entry, error) {
-	b, err := getFrom(a.b, catalogKey(k, id))
+	key := catalogKey(k, id)
+	if !a.s.mayHaveCatalog(key) { // INVARIANT (key filters): never written
+		return entry{}, nil
+	}
+	b, err := getFrom(a.b, key)
 	if errors.Is(err, ErrNotFound) {
 		return entry{}, nil
 	}
@@ -148,7 +152,9 @@ func (a *applier) catalog(k byte, id string) (entry, error) {
 }
 
 func (a *applier) putCatalog(k byte, id string, e entry) error {
-	return a.set(catalogKey(k, id), e.encode())
+	key := catalogKey(k, id)
+	a.s.noteCatalog(key) // INVARIANT (key filters): before the entry exists
+	return a.set(key, e.encode())
 }
 
 // tombstone keeps the version of a deleted entity (INVARIANT 4).

@@ -26,10 +26,13 @@
 //     when its version still matches, from the committed store or a body
 //     the batch already has, so an update that keeps an owner cached
 //     fetches nothing (stash.go).
-//   - 5.4: the owner filter never says "no entries" for an owner that has
-//     owner-index entries: every entry's owner is added before it is
-//     written (Apply, Loader), and Open fills the filter from the index on
-//     disk (ownerfilter.go). Only a false positive is possible: the seek.
+//   - 5.4: the key filters never say "absent" for what is there: the
+//     owner filter for an owner that has owner-index entries, the catalog
+//     filter for a catalog entry (Apply skips the version read of a
+//     change whose entity the catalog filter says it never held). Every
+//     entry is added before it is written (Apply, Loader), and Open fills
+//     both from the keys on disk (keyfilter.go). Only a false positive is
+//     possible: the read it replaced.
 //
 // Key layout (documented in ARCHITECTURE.md):
 //

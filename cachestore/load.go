@@ -46,12 +46,14 @@ func (l *Loader) Add(it Loaded) error {
 	e := entry{Version: l.version, Snapshot: true, StartTime: it.StartTime}
 	if it.Entity == protocol.EntityEmbedding {
 		e.OwnerKind, e.OwnerID = kindOf(it.Owner), it.OwnerID
-		l.s.noteOwner(e.OwnerKind, it.OwnerID) // INVARIANT (owner filter)
+		l.s.noteOwner(e.OwnerKind, it.OwnerID) // INVARIANT (key filters)
 		if err := l.b.Set(ownerKey(e.OwnerKind, it.OwnerID, it.ID), nil, nil); err != nil {
 			return wrapErr(err)
 		}
 	}
-	if err := l.b.Set(catalogKey(k, it.ID), e.encode(), nil); err != nil {
+	ck := catalogKey(k, it.ID)
+	l.s.noteCatalog(ck) // INVARIANT (key filters)
+	if err := l.b.Set(ck, e.encode(), nil); err != nil {
 		return wrapErr(err)
 	}
 	if err := l.episodeKeys(it); err != nil {

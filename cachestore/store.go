@@ -28,9 +28,12 @@ type Store struct {
 	// Close, which waits for those in flight: anything after it gets
 	// ErrClosed, never a closed Pebble.
 	gate gate
-	// owners: which owners may have owner-index entries (ownerfilter.go);
+	// owners: which owners may have owner-index entries (keyfilter.go);
 	// nil for a read-only store, which never applies.
-	owners *ownerFilter
+	owners *keyFilter
+	// catalog: which catalog keys may exist (keyfilter.go); nil when
+	// read-only.
+	catalog *keyFilter
 }
 
 const ownerFile = "MEMSYNC-OWNER"
@@ -61,8 +64,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 		}
 	}
 	if !opts.ReadOnly {
-		s.owners = newOwnerFilter()
-		if err := s.owners.fill(db); err != nil {
+		if err := s.openFilters(); err != nil {
 			s.closePebble()
 			return nil, err
 		}

@@ -18,9 +18,14 @@ import (
 // one data set in one run and reports their ratio (see doc.go). Run it with
 //
 //	MEMSYNC_BENCH_EPISODES=20000 go test -run XXX -bench SpeedOfLight -benchtime 1x ./internal/speedtest
+//
+// MEMSYNC_BENCH_SERIAL=1 starts the cold sync's applier only once the
+// publisher is done: against the default (both at once, as `run --once`)
+// it shows what the overlap of the two gains.
 func BenchmarkSpeedOfLight(b *testing.B) {
 	episodes := envInt(b, "MEMSYNC_BENCH_EPISODES", 5000, 1)
 	window := envInt(b, "MEMSYNC_BENCH_WINDOW", 0, 0)
+	serial = envInt(b, "MEMSYNC_BENCH_SERIAL", 0, 0) != 0
 	d := newDataset(b, episodes)
 	n := testenv.StartNATS(b)
 	rates := map[string]float64{}
@@ -203,9 +208,11 @@ func (d *dataset) benchColdSync(m *meter, n *testenv.NATS, window int) int {
 	var sum phases
 	var open openCost
 	var disk cachestore.DiskStats
+	var cf batchMeter
 	defer func() {
 		N := float64(b.N)
 		b.ReportMetric(sum.published.Seconds()/N, "publish-done-s")
+		b.ReportMetric(cf.meanMillis(), "cf-batch-ms")
 		b.ReportMetric(sum.applied.Seconds()/N, "apply-done-s")
 		b.ReportMetric(ms(open.verify)/N, "open-verify-ms")
 		b.ReportMetric(ms(open.skip)/N, "open-skipverify-ms")
@@ -226,7 +233,7 @@ func (d *dataset) benchColdSync(m *meter, n *testenv.NATS, window int) int {
 			defer closeDB()
 			var err error
 			var ph phases
-			if p, err = newPipeline(db, js, filepath.Join(dir, "cache"), &cachestore.Options{MaxEpisodes: window}, tuning{}); err == nil {
+			if p, err = newPipeline(db, js, filepath.Join(dir, "cache"), &cachestore.Options{MaxEpisodes: window}, tuning{cfBatch: cf.record}); err == nil {
 				ph, err = p.coldSync(ctx, "coldsync")
 			}
 			sum.published, sum.applied = sum.published+ph.published, sum.applied+ph.applied

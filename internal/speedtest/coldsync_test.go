@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -32,10 +33,11 @@ type pipeline struct {
 type tuning struct {
 	poll, fetchWait time.Duration
 	onBatch         func(messages int, took time.Duration) // the worker's OnBatch
+	cfBatch         func(messages int, took time.Duration) // the changefeed's OnBatch
 }
 
 func newPipeline(db *turso.DB, js jetstream.JetStream, cacheDir string, o *cachestore.Options, t tuning) (*pipeline, error) {
-	cf, err := changefeed.New(db, js, &changefeed.Options{PollInterval: t.poll, Logger: quiet()})
+	cf, err := changefeed.New(db, js, &changefeed.Options{PollInterval: t.poll, OnBatch: t.cfBatch, Logger: quiet()})
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +57,29 @@ func newPipeline(db *turso.DB, js jetstream.JetStream, cacheDir string, o *cache
 // finished.
 type phases struct{ published, applied time.Duration }
 
+// serial (MEMSYNC_BENCH_SERIAL) makes coldSync apply only after the
+// publisher is done.
+var serial bool
+
+// batchMeter counts the changefeed's atomic batches (its OnBatch).
+type batchMeter struct{ n, msgs, took atomic.Int64 }
+
+func (m *batchMeter) record(messages int, took time.Duration) {
+	m.n.Add(1)
+	m.msgs.Add(int64(messages))
+	m.took.Add(int64(took))
+}
+
+// meanMillis is the mean time of a batch's publish, in ms.
+func (m *batchMeter) meanMillis() float64 {
+	return float64(m.took.Load()) / float64(max(m.n.Load(), 1)) / 1e6
+}
+
+// take returns what was recorded since the last take and starts again.
+func (m *batchMeter) take() (batches, messages int64, took time.Duration) {
+	return m.n.Swap(0), m.msgs.Swap(0), time.Duration(m.took.Swap(0))
+}
+
 // coldSync publishes the whole change log while the worker applies it, as
 // `memsync run --once` does (cmd/memsync catchUpOnce): the publisher and
 // the applier overlap, each in its own goroutine and pprof stage.
@@ -70,6 +95,9 @@ func (p *pipeline) coldSync(ctx context.Context, stage string) (phases, error) {
 		return err
 	})
 	g.Go(func() (err error) {
+		if serial {
+			<-done
+		}
 		inStage(gctx, stage+"-apply", func(ctx context.Context) { err = applyUntil(ctx, p.w, done) })
 		ph.applied = time.Since(start)
 		return err

@@ -47,7 +47,8 @@ func BenchmarkSustainedRate(b *testing.B) {
 			warmUp(b, n, path, cacheDir)
 			prop := newPropagation()
 			ctx, cancel := context.WithCancel(b.Context())
-			_, g := follow(ctx, b, n, path, cacheDir, prop, tuning{})
+			var cf batchMeter
+			_, g := follow(ctx, b, n, path, cacheDir, prop, tuning{cfBatch: cf.record})
 			agent, _ := openDB(b, path)
 			write := w.new(b, agent)
 			b.ResetTimer()
@@ -58,6 +59,9 @@ func BenchmarkSustainedRate(b *testing.B) {
 				reached := float64(got) / step.Seconds()
 				behind := applyWithin(prop, c.written, time.Second)
 				b.Logf("asked %d/s: wrote %.0f/s, %d writes not applied 1 s after the step", r, reached, behind)
+				if k, msgs, took := cf.take(); k > 0 {
+					b.Logf("  changefeed: %d atomic batches of %.0f messages, %.1f ms each, %.2f s publishing", k, float64(msgs)/float64(k), float64(took.Milliseconds())/float64(k), took.Seconds())
+				}
 				if err != nil {
 					b.Fatal(err)
 				}
