@@ -64,7 +64,8 @@ func TestVerify(t *testing.T) {
 // flipDataBlock damages a data block a third into the largest sstable:
 // the episodes' bodies (data blocks come first, in key order: the catalog,
 // which Open reads to fill its key filter, then the bodies; Open reads
-// only the footer, the index, the filter and the catalog and owner keys).
+// only the footer, the index, the filter and the catalog, owner and sort
+// keys).
 func flipDataBlock(t *testing.T, dir string) {
 	t.Helper()
 	m, _ := filepath.Glob(filepath.Join(dir, "*.sst"))

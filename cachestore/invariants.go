@@ -19,7 +19,9 @@ import (
 //   - every cached embedding is known live and its owner is cached, and
 //     every live embedding of a cached owner is cached (no orphans, none
 //     missing);
-//   - the floor never exceeds the applied checkpoint (INVARIANT 4.1).
+//   - the floor never exceeds the applied checkpoint (INVARIANT 4.1);
+//   - the key filters have every catalog key and every owner of an
+//     owner-index entry (INVARIANT (key filters), 5.4).
 func (s *Store) checkInvariants() error {
 	snap := s.db.NewSnapshot()
 	defer snap.Close()
@@ -30,7 +32,34 @@ func (s *Store) checkInvariants() error {
 	if err := s.checkWindow(snap, st); err != nil {
 		return err
 	}
+	if err := s.checkFilters(snap); err != nil {
+		return err
+	}
 	return s.checkOwned(snap)
+}
+
+// checkFilters: no key on disk that a key filter says was never written.
+func (s *Store) checkFilters(r pebble.Reader) error {
+	if s.catalog == nil {
+		return nil
+	}
+	for _, f := range []struct {
+		name   string
+		filter *keyFilter
+		root   string
+		part   func([]byte) []byte
+	}{{"catalog", s.catalog, "c/", func(k []byte) []byte { return k }}, {"owner", s.owners, "o/", ownerPart}} {
+		keys, err := keysUnder(r, []byte(f.root))
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if p := f.part(k); p != nil && !f.filter.mayHave(p) {
+				return fmt.Errorf("%s filter says %q was never written, and it is there", f.name, p)
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Store) checkWindow(r pebble.Reader, st State) error {

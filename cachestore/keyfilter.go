@@ -35,10 +35,11 @@ import (
 type keyFilter struct {
 	seed maphash.Seed
 	size uint64 // bits, a power of two
-	// bits are added to and read by the store's one writer at a time (an
-	// Apply under the write gate, or the Loader of a staging store before
-	// any Apply); atomic so that the filter needs no lock of its own if
-	// that ever changes.
+	// bits are added to and read by the store's one writer at a time (one
+	// Apply at a time, doc.go, or the Loader of a staging store before any
+	// Apply); atomic so that the filter needs no lock of its own if that
+	// ever changes: a bit is set before the key's batch commits, so whoever
+	// sees the key also sees the bit.
 	bits []atomic.Uint64
 }
 

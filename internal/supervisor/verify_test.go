@@ -64,7 +64,7 @@ func TestDamageFoundAfterOpenIsRebuilt(t *testing.T) {
 
 // damagedCache writes 300 episodes into a cache at dir, flushes them to an
 // sstable and flips bytes in a data block of the episodes' bodies, which
-// Open does not read (it reads the catalog and owner keys).
+// Open does not read (it reads the catalog, owner and sort keys).
 func damagedCache(t *testing.T, dir string) {
 	t.Helper()
 	s, err := cachestore.Open(dir, &cachestore.Options{})
