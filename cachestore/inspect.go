@@ -84,16 +84,17 @@ func (s *Store) IsCached(e protocol.Entity, id string) (ok bool, err error) {
 	return ok, err
 }
 
-// DiskStats is what the cache's Pebble wrote to sstables since it opened.
+// DiskStats is what the cache's Pebble wrote since it opened: its WAL, and
+// the sstables of its flushes and compactions.
 type DiskStats struct {
-	FlushedBytes, CompactedBytes uint64
-	Flushes, Compactions         int64
-	L0Sublevels                  int
+	WALBytes, FlushedBytes, CompactedBytes uint64
+	Flushes, Compactions                   int64
+	L0Sublevels                            int
 }
 
-// DiskStats reports the sstable writes since Open: the benchmarks' write
-// amplification, (flushed + compacted) / flushed. A closed store reports
-// zeros.
+// DiskStats reports the writes since Open: the benchmarks' write
+// amplification, (WAL + flushed + compacted) / what was applied. A closed
+// store reports zeros.
 func (s *Store) DiskStats() DiskStats {
 	if !s.gate.enter() {
 		return DiskStats{}
@@ -101,6 +102,7 @@ func (s *Store) DiskStats() DiskStats {
 	defer s.gate.leave()
 	m := s.db.Metrics()
 	t := m.Total()
-	return DiskStats{FlushedBytes: t.TableBytesFlushed, CompactedBytes: t.TableBytesCompacted,
+	// Total's TableBytesFlushed counts the WAL's bytes in as well.
+	return DiskStats{WALBytes: m.WAL.BytesWritten, FlushedBytes: t.TableBytesFlushed - t.TableBytesIn, CompactedBytes: t.TableBytesCompacted,
 		Flushes: m.Flush.Count, Compactions: m.Compact.Count, L0Sublevels: int(m.Levels[0].Sublevels)}
 }

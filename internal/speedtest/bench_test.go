@@ -217,6 +217,7 @@ func (d *dataset) benchColdSync(m *meter, n *testenv.NATS, window int) int {
 		b.ReportMetric(ms(open.verify)/N, "open-verify-ms")
 		b.ReportMetric(ms(open.skip)/N, "open-skipverify-ms")
 		b.ReportMetric(float64(open.scan.Bytes)/1e6/N, "scan-MB")
+		b.ReportMetric(float64(disk.WALBytes)/1e6/N, "pebble-wal-MB")
 		b.ReportMetric(float64(disk.FlushedBytes)/1e6/N, "pebble-flushed-MB")
 		b.ReportMetric(float64(disk.CompactedBytes)/1e6/N, "pebble-compacted-MB")
 	}()
@@ -244,6 +245,7 @@ func (d *dataset) benchColdSync(m *meter, n *testenv.NATS, window int) int {
 				}
 				if p != nil {
 					ds := p.store.DiskStats()
+					disk.WALBytes += ds.WALBytes
 					disk.FlushedBytes += ds.FlushedBytes
 					disk.CompactedBytes += ds.CompactedBytes
 					p.store.Close()
