@@ -102,12 +102,13 @@ func TestCatchUpBindsAgainAfterACutWait(t *testing.T) {
 	if _, err := r.w.CatchUp(t.Context()); err != nil {
 		t.Fatalf("catch-up after a cut wait: %v", err)
 	}
-	if len(lags) != 2 || lags[0].cuts != 0 || lags[0].lags != 0 {
-		t.Fatalf("%d consumers bound, first with %d cuts and %d lags left: want 2, 0, 0 (the fault was not injected as meant)",
+	// At least: a loaded machine may cut a real wait too, and bind again.
+	if len(lags) < 2 || lags[0].cuts != 0 || lags[0].lags != 0 {
+		t.Fatalf("%d consumers bound, first with %d cuts and %d lags left: want 2 or more, 0, 0 (the fault was not injected as meant)",
 			len(lags), lags[0].cuts, lags[0].lags)
 	}
-	if got := r.w.nextWait(); got != 40*time.Millisecond {
-		t.Errorf("wait after a cut 20ms wait: %v, want 40ms", got)
+	if got := r.w.nextWait(); got < 40*time.Millisecond {
+		t.Errorf("wait after a cut 20ms wait: %v, want at least 40ms (doubled)", got)
 	}
 	if st := r.store.State(); st.Position != last {
 		t.Fatalf("position %d, want %d", st.Position, last)
@@ -128,5 +129,10 @@ func TestCatchUpWaitFor(t *testing.T) {
 		if got := w.catchUpWaitFor(tc.pending); got != tc.want {
 			t.Errorf("%d pending: wait %v, want %v", tc.pending, got, tc.want)
 		}
+	}
+	// after a cut wait (noteWait), the acks-only wait is the longer one
+	w.slowWait = 400 * time.Millisecond
+	if got := w.catchUpWaitFor(0); got != w.slowWait {
+		t.Errorf("after a cut wait, none pending: wait %v, want %v", got, w.slowWait)
 	}
 }
