@@ -70,8 +70,9 @@ func TestCatchUpDoesNotWaitOutItsOwnAcks(t *testing.T) {
 	if took := time.Since(start); took >= catchUpWait {
 		t.Fatalf("catch-up took %v: it waited out catchUpWait (%v) for its own acks", took, catchUpWait)
 	}
-	if lag.lags != 0 || lag.fetches != 3 {
-		t.Fatalf("%d lagging answers left, %d waiting fetches: want 0 and 3 (the fault was not injected as meant)", lag.lags, lag.fetches)
+	// At least 3: the real server may also answer with its acks pending.
+	if lag.lags != 0 || lag.fetches < 3 {
+		t.Fatalf("%d lagging answers left, %d waiting fetches: want 0 and at least 3 (the fault was not injected as meant)", lag.lags, lag.fetches)
 	}
 	if st := r.store.State(); st.Position != last {
 		t.Fatalf("position %d, want %d", st.Position, last)
