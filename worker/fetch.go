@@ -82,7 +82,10 @@ const noWait time.Duration = 0
 // there, up to BatchSize.
 func (w *Worker) fetch(ctx context.Context, wait time.Duration) ([]jetstream.Msg, error) {
 	if wait == noWait {
-		msgs, _, err := drain(w.cons.FetchNoWait(w.opts.BatchSize))
+		msgs, cut, err := drainNoWait(w.cons, w.opts.BatchSize)
+		if cut {
+			w.cons = nil // INVARIANT 3, as below
+		}
 		return w.fetched(ctx, msgs, err)
 	}
 	fctx, cancel := context.WithTimeout(ctx, fetchDeadline(wait))
@@ -100,7 +103,10 @@ func (w *Worker) fetch(ctx context.Context, wait time.Duration) ([]jetstream.Msg
 	if err != nil || cut || len(msgs) == 0 || w.opts.BatchSize == 1 || ctx.Err() != nil {
 		return w.fetched(ctx, msgs, err)
 	}
-	rest, _, err := drain(w.cons.FetchNoWait(w.opts.BatchSize - 1))
+	rest, cut, err := drainNoWait(w.cons, w.opts.BatchSize-1)
+	if cut {
+		w.cons = nil // INVARIANT 3, as above
+	}
 	if err != nil {
 		// The first message is applied alone; the rest comes next time.
 		w.log.Debug("fetch of what else arrived failed", "error", err)
@@ -172,6 +178,28 @@ func drain(batch jetstream.MessageBatch, err error) (msgs []jetstream.Msg, cut b
 	}
 	return msgs, cut, nil
 }
+
+// drainNoWait reads a no-wait fetch to its end; cut also reports one the
+// client gave up on.
+//
+// INVARIANT 3: nats.go ends a fetch, with no error, once no message came
+// for its expiry plus 1 s (a no-wait request has no expiry): a server
+// stalled longer than that mid-batch delivers the rest to a request
+// nobody reads, counted delivered and never applied, and under AckAll the
+// ack of a later message would cover them. A no-wait fetch that took that
+// long and brought less than it asked for counts as cut (the consumer is
+// bound again, as after a cut wait); a server merely slow to answer costs
+// a bind.
+func drainNoWait(c jetstream.Consumer, n int) ([]jetstream.Msg, bool, error) {
+	start := time.Now()
+	msgs, cut, err := drain(c.FetchNoWait(n))
+	return msgs, cut || len(msgs) < n && time.Since(start) >= noWaitGiveUp, err
+}
+
+// noWaitGiveUp is when a no-wait fetch may have been given up by the
+// client (nats.go jetstream pull.go: 1 s without a message), with a
+// margin.
+const noWaitGiveUp = 900 * time.Millisecond
 
 // maxUnavailable is how many times a batch may fail for a body missing from
 // the stream before the cache is declared stuck (and rebuilt).

@@ -32,7 +32,7 @@ func (w *Worker) startPrefetch() {
 	cp := protocol.CheckpointSubject(w.opts.DBName)
 	go func() {
 		defer close(p.done)
-		p.msgs, p.cut, p.err = drain(cons.FetchNoWait(n))
+		p.msgs, p.cut, p.err = drainNoWait(cons, n)
 		if !p.cut && p.err == nil {
 			p.pre = predecode(p.msgs, cp)
 		}

@@ -139,3 +139,106 @@ func TestPredecodeDecidesAsDecode(t *testing.T) {
 		}
 	}
 }
+
+// givenUpFetch hands the worker only the first half of its nth no-wait
+// fetch and ends it as nats.go does when it gives up on a request after
+// 1 s without a message: no error. The server delivered all of it.
+type givenUpFetch struct {
+	jetstream.Consumer
+	nth, calls int
+}
+
+func (c *givenUpFetch) FetchNoWait(n int) (jetstream.MessageBatch, error) {
+	b, err := c.Consumer.FetchNoWait(n)
+	if c.calls++; err != nil || c.calls != c.nth {
+		return b, err
+	}
+	var msgs []jetstream.Msg
+	for m := range b.Messages() {
+		msgs = append(msgs, m)
+	}
+	return &givenUpBatch{msgs: msgs[:len(msgs)/2]}, nil
+}
+
+type givenUpBatch struct{ msgs []jetstream.Msg }
+
+func (b *givenUpBatch) Messages() <-chan jetstream.Msg {
+	ch := make(chan jetstream.Msg, len(b.msgs))
+	for _, m := range b.msgs {
+		ch <- m
+	}
+	go func() { time.Sleep(time.Second); close(ch) }() // the client's idle wait
+	return ch
+}
+func (*givenUpBatch) Error() error { return nil }
+
+// A no-wait fetch the client gave up on (a server stalled past 1 s
+// mid-batch) loses nothing: the consumer is bound again before the next
+// fetch, so no AckAll covers the messages the server delivered to it.
+// INVARIANT 3; each case loses the messages the fetch never handed over
+// if drainNoWait does not count it as cut.
+func TestGivenUpFetchLosesNothing(t *testing.T) {
+	const batch = 4
+	for _, tc := range []struct {
+		name string
+		nth  int
+		run  bool // Run's waiting fetch (then its no-wait rest) instead of CatchUp
+	}{{"a catch-up fetch", 1, false}, {"a prefetch", 2, false}, {"the rest after a waiting fetch", 1, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, Options{BatchSize: batch, FetchWait: 50 * time.Millisecond}, nil)
+			var wrapped []*givenUpFetch
+			r.w.wrapConsumer = func(c jetstream.Consumer) jetstream.Consumer {
+				w := &givenUpFetch{Consumer: c, nth: tc.nth}
+				if len(wrapped) > 0 {
+					w.nth = 0 // only the first consumer's
+				}
+				wrapped = append(wrapped, w)
+				return w
+			}
+			const episodes = 3 * batch
+			var msgs []pub
+			for i := range episodes {
+				msgs = append(msgs, episode(db, lin, fmt.Sprintf("e%02d", i), uint64(i+1)))
+			}
+			last := r.publish(append(msgs, checkpoint(db, lin, episodes))...)
+			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+			defer cancel()
+			if tc.run {
+				runUntil(ctx, t, r, last)
+			} else if _, err := r.w.CatchUp(ctx); err != nil {
+				t.Fatalf("catch-up: %v", err)
+			}
+			if wrapped[0].calls < tc.nth {
+				t.Fatalf("the fault was not injected: %d no-wait fetches", wrapped[0].calls)
+			}
+			for i := range episodes {
+				id := fmt.Sprintf("e%02d", i)
+				if _, v, err := r.store.Episode(id); err != nil || v != uint64(i+1) {
+					t.Errorf("episode %s: version %d, %v; want %d", id, v, err, i+1)
+				}
+			}
+			if st := r.store.State(); st.Position != last {
+				t.Errorf("position %d, want %d", st.Position, last)
+			}
+			if len(wrapped) < 2 {
+				t.Errorf("the consumer was kept after a given-up fetch (%d binds)", len(wrapped))
+			}
+		})
+	}
+}
+
+// runUntil runs the worker until the cache's position reaches last (or 10
+// s pass), then stops it.
+func runUntil(ctx context.Context, t *testing.T, r *rig, last uint64) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- r.w.Run(ctx) }()
+	for deadline := time.Now().Add(10 * time.Second); r.store.State().Position < last && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("run: %v", err)
+	}
+}
