@@ -227,14 +227,22 @@ func TestGivenUpFetchLosesNothing(t *testing.T) {
 	}
 }
 
-// runUntil runs the worker until the cache's position reaches last (or 10
-// s pass), then stops it.
-func runUntil(ctx context.Context, t *testing.T, r *rig, last uint64) {
+// runUntil runs the worker until the cache's position reaches last and
+// until holds (nil: at once), or 10 s pass, then stops it.
+func runUntil(ctx context.Context, t *testing.T, r *rig, last uint64, until ...func() bool) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- r.w.Run(ctx) }()
-	for deadline := time.Now().Add(10 * time.Second); r.store.State().Position < last && time.Now().Before(deadline); {
+	reached := func() bool {
+		for _, f := range until {
+			if !f() {
+				return false
+			}
+		}
+		return r.store.State().Position >= last
+	}
+	for deadline := time.Now().Add(10 * time.Second); !reached() && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
 	cancel()

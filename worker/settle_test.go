@@ -140,3 +140,68 @@ func TestCatchUpWaitFor(t *testing.T) {
 		t.Errorf("after a cut wait, none pending: wait %v, want %v", got, w.slowWait)
 	}
 }
+
+// cutWait ends the first waiting fetch as cut by its deadline, after the
+// server delivered to it; later consumers note whether the worker already
+// called itself caught up when they are first asked.
+type cutWait struct {
+	jetstream.Consumer
+	cut     bool
+	r       *rig
+	asked   bool
+	readyAt *bool
+}
+
+func (c *cutWait) Fetch(n int, opts ...jetstream.FetchOpt) (jetstream.MessageBatch, error) {
+	c.note()
+	b, err := c.Consumer.Fetch(n, opts...)
+	if err != nil || !c.cut {
+		return b, err
+	}
+	c.cut = false
+	for range b.Messages() {
+	}
+	return &cutBatch{}, nil
+}
+
+func (c *cutWait) FetchNoWait(n int) (jetstream.MessageBatch, error) {
+	c.note()
+	return c.Consumer.FetchNoWait(n)
+}
+
+func (c *cutWait) note() {
+	if !c.cut && !c.asked {
+		c.asked, *c.readyAt = true, c.r.w.Health().CaughtUp
+	}
+}
+
+// A waiting fetch cut by its deadline is not an empty stream: the worker
+// does not report its startup catch-up done (readiness) on it, only on a
+// fetch the server ended. Fails if step marks caught up on a cut fetch.
+func TestCutWaitIsNotCaughtUp(t *testing.T) {
+	r := newRig(t, Options{FetchWait: 50 * time.Millisecond}, nil)
+	var binds int
+	var readyAtRebind bool
+	r.w.wrapConsumer = func(c jetstream.Consumer) jetstream.Consumer {
+		binds++
+		return &cutWait{Consumer: c, cut: binds == 1, r: r, readyAt: &readyAtRebind}
+	}
+	var msgs []pub
+	for i := range 5 {
+		msgs = append(msgs, episode(db, lin, fmt.Sprintf("e%d", i), uint64(i+1)))
+	}
+	last := r.publish(append(msgs, checkpoint(db, lin, 5))...)
+	runUntil(t.Context(), t, r, last, func() bool { return r.w.Health().CaughtUp })
+	if binds < 2 {
+		t.Fatalf("%d binds: the cut was not injected as meant", binds)
+	}
+	if readyAtRebind {
+		t.Error("caught up (ready) after a cut fetch, before anything was applied")
+	}
+	if st := r.store.State(); st.Position != last {
+		t.Fatalf("position %d, want %d", st.Position, last)
+	}
+	if !r.w.Health().CaughtUp {
+		t.Error("never caught up after applying everything")
+	}
+}

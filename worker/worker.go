@@ -115,8 +115,11 @@ func (w *Worker) step(ctx context.Context) error {
 		}
 	}
 	n, err := w.fetchAndApply(ctx, w.nextWait())
-	if err == nil && n == 0 {
-		w.markCaughtUp() // an empty fetch: the startup catch-up is done (readiness)
+	if err == nil && n == 0 && w.cons != nil {
+		// an empty fetch the server ended: the startup catch-up is done
+		// (readiness); one cut by its deadline (the consumer dropped) says
+		// nothing about what is left
+		w.markCaughtUp()
 	}
 	return err
 }
