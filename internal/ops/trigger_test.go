@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestResponderCoalescesAndReplies(t *testing.T) {
 	n := testenv.StartNATS(t)
 	nc, _ := n.Connect(t)
-	release := make(chan struct{})
+	release, entered := make(chan struct{}), make(chan struct{})
 	var mu sync.Mutex
 	calls := map[protocol.TriggerMode]int{}
 	h := func(ctx context.Context, mode protocol.TriggerMode) (any, bool, error) {
@@ -31,6 +31,7 @@ func TestResponderCoalescesAndReplies(t *testing.T) {
 		first := calls[mode] == 1
 		mu.Unlock()
 		if first && mode == protocol.TriggerValidate {
+			close(entered)
 			<-release // hold the first run while more requests queue up
 		}
 		return map[string]string{"mode": string(mode)}, mode != protocol.TriggerRebuild, nil
@@ -39,7 +40,7 @@ func TestResponderCoalescesAndReplies(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
-	time.Sleep(50 * time.Millisecond) // subscribed
+	waitListening(t, nc, protocol.DefaultTriggerSubject)
 
 	replies := make(chan protocol.TriggerReply, 32)
 	ask := func(body string) {
@@ -55,16 +56,37 @@ func TestResponderCoalescesAndReplies(t *testing.T) {
 		}()
 	}
 	ask(`{"mode":"validate"}`)
-	time.Sleep(50 * time.Millisecond)
+	<-entered
+	// The 5 are queued at the responder before the first run ends: the
+	// flush returns after the server handled them, and it delivers them to
+	// the responder's subscription on this same connection before the
+	// flush's answer.
+	inbox := nc.NewRespInbox()
+	queued, err := nc.SubscribeSync(inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for range 5 {
-		ask(`{"mode":"validate","target":"w1"}`)
+		if err := nc.PublishRequest(protocol.DefaultTriggerSubject, inbox, []byte(`{"mode":"validate","target":"w1"}`)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	_ = nc.Publish(protocol.DefaultTriggerSubject, []byte(`{"mode":"validate","target":"other"}`))
-	time.Sleep(100 * time.Millisecond)
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	close(release)
-	for i := range 6 {
-		if rep := <-replies; !rep.OK || rep.From != "w1" {
-			t.Fatalf("reply %d: %+v", i, rep)
+	if rep := <-replies; !rep.OK || rep.From != "w1" {
+		t.Fatalf("reply to the first: %+v", rep)
+	}
+	for i := range 5 {
+		m, err := queued.NextMsg(5 * time.Second)
+		if err != nil {
+			t.Fatalf("reply %d of the queued: %v", i, err)
+		}
+		var rep protocol.TriggerReply
+		if err := json.Unmarshal(m.Data, &rep); err != nil || !rep.OK || rep.From != "w1" {
+			t.Fatalf("reply %d of the queued: %+v (%v)", i, rep, err)
 		}
 	}
 	mu.Lock()
