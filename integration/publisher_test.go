@@ -107,6 +107,11 @@ func TestTwoChangefeedsNoDuplicates(t *testing.T) {
 			w.put(eps[i/2])
 		}
 	}
+	// until they have contended at least once (a loaded machine may start
+	// one only after the first 150 were published)
+	for deadline := time.Now().Add(15 * time.Second); cfA.Stats().Fenced+cfB.Stats().Fenced == 0 && time.Now().Before(deadline); {
+		w.episode()
+	}
 	eventually(t, 20*time.Second, "both changefeeds caught up", func() bool {
 		h, _ := e.db.Head(t.Context())
 		return cfA.Cursor() == h && cfB.Cursor() == h
