@@ -15,11 +15,14 @@ import (
 )
 
 // cutPrefetch delivers the nth no-wait fetch in full on the server but
-// hands the worker only its first half and ends it as cut by a deadline:
-// messages the worker never saw are delivered and pending acknowledgement.
+// hands the worker only its first half and ends it as cut by a deadline
+// (givenUp: as nats.go ends a request it gave up on after 1 s without a
+// message, with no error): messages the worker never saw are delivered
+// and pending acknowledgement.
 type cutPrefetch struct {
 	jetstream.Consumer
 	nth, calls int
+	givenUp    bool
 }
 
 func (c *cutPrefetch) FetchNoWait(n int) (jetstream.MessageBatch, error) {
@@ -31,20 +34,36 @@ func (c *cutPrefetch) FetchNoWait(n int) (jetstream.MessageBatch, error) {
 	for m := range b.Messages() {
 		msgs = append(msgs, m)
 	}
-	return &cutBatch{msgs: msgs[:len(msgs)/2]}, nil
+	return &cutBatch{msgs: msgs[:len(msgs)/2], givenUp: c.givenUp}, nil
 }
 
-type cutBatch struct{ msgs []jetstream.Msg }
+// cutBatch is a fetch ended by its context, or (givenUp) one the client
+// gave up on: its channel closes after the client's 1 s idle wait, and it
+// reports no error.
+type cutBatch struct {
+	msgs    []jetstream.Msg
+	givenUp bool
+}
 
 func (b *cutBatch) Messages() <-chan jetstream.Msg {
 	ch := make(chan jetstream.Msg, len(b.msgs))
 	for _, m := range b.msgs {
 		ch <- m
 	}
-	close(ch)
+	if b.givenUp {
+		go func() { time.Sleep(time.Second); close(ch) }()
+	} else {
+		close(ch)
+	}
 	return ch
 }
-func (*cutBatch) Error() error { return context.DeadlineExceeded }
+
+func (b *cutBatch) Error() error {
+	if b.givenUp {
+		return nil
+	}
+	return context.DeadlineExceeded
+}
 
 // A batch fetched ahead (prefetch.go) that ended abnormally is dropped,
 // and the consumer is bound again before the next fetch: under AckAll the
@@ -140,38 +159,6 @@ func TestPredecodeDecidesAsDecode(t *testing.T) {
 	}
 }
 
-// givenUpFetch hands the worker only the first half of its nth no-wait
-// fetch and ends it as nats.go does when it gives up on a request after
-// 1 s without a message: no error. The server delivered all of it.
-type givenUpFetch struct {
-	jetstream.Consumer
-	nth, calls int
-}
-
-func (c *givenUpFetch) FetchNoWait(n int) (jetstream.MessageBatch, error) {
-	b, err := c.Consumer.FetchNoWait(n)
-	if c.calls++; err != nil || c.calls != c.nth {
-		return b, err
-	}
-	var msgs []jetstream.Msg
-	for m := range b.Messages() {
-		msgs = append(msgs, m)
-	}
-	return &givenUpBatch{msgs: msgs[:len(msgs)/2]}, nil
-}
-
-type givenUpBatch struct{ msgs []jetstream.Msg }
-
-func (b *givenUpBatch) Messages() <-chan jetstream.Msg {
-	ch := make(chan jetstream.Msg, len(b.msgs))
-	for _, m := range b.msgs {
-		ch <- m
-	}
-	go func() { time.Sleep(time.Second); close(ch) }() // the client's idle wait
-	return ch
-}
-func (*givenUpBatch) Error() error { return nil }
-
 // A no-wait fetch the client gave up on (a server stalled past 1 s
 // mid-batch) loses nothing: the consumer is bound again before the next
 // fetch, so no AckAll covers the messages the server delivered to it.
@@ -186,9 +173,9 @@ func TestGivenUpFetchLosesNothing(t *testing.T) {
 	}{{"a catch-up fetch", 1, false}, {"a prefetch", 2, false}, {"the rest after a waiting fetch", 1, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, Options{BatchSize: batch, FetchWait: 50 * time.Millisecond}, nil)
-			var wrapped []*givenUpFetch
+			var wrapped []*cutPrefetch
 			r.w.wrapConsumer = func(c jetstream.Consumer) jetstream.Consumer {
-				w := &givenUpFetch{Consumer: c, nth: tc.nth}
+				w := &cutPrefetch{Consumer: c, nth: tc.nth, givenUp: true}
 				if len(wrapped) > 0 {
 					w.nth = 0 // only the first consumer's
 				}
