@@ -46,11 +46,7 @@ func TestCatchUpWaitsWhenNoWaitFetchesComeBackEmpty(t *testing.T) {
 		lookups = append(lookups, s)
 		return s
 	}
-	var msgs []pub
-	for i := range 5 {
-		msgs = append(msgs, episode(db, lin, fmt.Sprintf("e%d", i), uint64(i+1)))
-	}
-	last := r.publish(append(msgs, checkpoint(db, lin, 5))...)
+	last := r.publishEpisodes(5)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	if _, err := r.w.CatchUp(ctx); err != nil {

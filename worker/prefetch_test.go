@@ -37,6 +37,22 @@ func (c *cutPrefetch) FetchNoWait(n int) (jetstream.MessageBatch, error) {
 	return &cutBatch{msgs: msgs[:len(msgs)/2], givenUp: c.givenUp}, nil
 }
 
+// cutFirst makes the nth no-wait fetch of the first consumer bound a cut
+// (or given-up) one, and returns every consumer bound; later ones fetch
+// as usual.
+func cutFirst(r *rig, nth int, givenUp bool) *[]*cutPrefetch {
+	var wrapped []*cutPrefetch
+	r.w.wrapConsumer = func(c jetstream.Consumer) jetstream.Consumer {
+		w := &cutPrefetch{Consumer: c, givenUp: givenUp}
+		if len(wrapped) == 0 {
+			w.nth = nth
+		}
+		wrapped = append(wrapped, w)
+		return w
+	}
+	return &wrapped
+}
+
 // cutBatch is a fetch ended by its context, or (givenUp) one the client
 // gave up on: its channel closes after the client's 1 s idle wait, and it
 // reports no error.
@@ -73,38 +89,21 @@ func (b *cutBatch) Error() error {
 func TestCutPrefetchLosesNothing(t *testing.T) {
 	const batch = 4
 	r := newRig(t, Options{BatchSize: batch}, nil)
-	var wrapped []*cutPrefetch
-	r.w.wrapConsumer = func(c jetstream.Consumer) jetstream.Consumer {
-		w := &cutPrefetch{Consumer: c, nth: 2} // the first is a full batch, the second its prefetch
-		if len(wrapped) > 0 {
-			w.nth = 0 // only the first consumer's prefetch is cut
-		}
-		wrapped = append(wrapped, w)
-		return w
-	}
+	wrapped := cutFirst(r, 2, false) // the first is a full batch, the second its prefetch
 	const episodes = 5 * batch
-	var msgs []pub
-	for i := range episodes {
-		msgs = append(msgs, episode(db, lin, fmt.Sprintf("e%02d", i), uint64(i+1)))
-	}
-	last := r.publish(append(msgs, checkpoint(db, lin, episodes))...)
+	last := r.publishEpisodes(episodes)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	if _, err := r.w.CatchUp(ctx); err != nil {
 		t.Fatalf("catch-up: %v", err)
 	}
-	if wrapped[0].calls < wrapped[0].nth {
-		t.Fatalf("the fault was not injected: %d no-wait fetches on the first consumer", wrapped[0].calls)
+	if (*wrapped)[0].calls < (*wrapped)[0].nth {
+		t.Fatalf("the fault was not injected: %d no-wait fetches on the first consumer", (*wrapped)[0].calls)
 	}
 	if st := r.store.State(); st.Position != last || st.AppliedVersion != episodes {
 		t.Fatalf("position %d applied %d, want %d and %d", st.Position, st.AppliedVersion, last, episodes)
 	}
-	for i := range episodes {
-		id := fmt.Sprintf("e%02d", i)
-		if _, v, err := r.store.Episode(id); err != nil || v != uint64(i+1) {
-			t.Errorf("episode %s after the cut prefetch: version %d, %v; want %d", id, v, err, i+1)
-		}
-	}
+	r.wantEpisodes(episodes)
 	if floor, pending := r.consumerState(); floor != last || pending != 0 {
 		t.Errorf("consumer ack floor %d with %d pending, want %d and 0", floor, pending, last)
 	}
@@ -173,21 +172,9 @@ func TestGivenUpFetchLosesNothing(t *testing.T) {
 	}{{"a catch-up fetch", 1, false}, {"a prefetch", 2, false}, {"the rest after a waiting fetch", 1, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, Options{BatchSize: batch, FetchWait: 50 * time.Millisecond}, nil)
-			var wrapped []*cutPrefetch
-			r.w.wrapConsumer = func(c jetstream.Consumer) jetstream.Consumer {
-				w := &cutPrefetch{Consumer: c, nth: tc.nth, givenUp: true}
-				if len(wrapped) > 0 {
-					w.nth = 0 // only the first consumer's
-				}
-				wrapped = append(wrapped, w)
-				return w
-			}
+			wrapped := cutFirst(r, tc.nth, true)
 			const episodes = 3 * batch
-			var msgs []pub
-			for i := range episodes {
-				msgs = append(msgs, episode(db, lin, fmt.Sprintf("e%02d", i), uint64(i+1)))
-			}
-			last := r.publish(append(msgs, checkpoint(db, lin, episodes))...)
+			last := r.publishEpisodes(episodes)
 			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 			defer cancel()
 			if tc.run {
@@ -195,20 +182,15 @@ func TestGivenUpFetchLosesNothing(t *testing.T) {
 			} else if _, err := r.w.CatchUp(ctx); err != nil {
 				t.Fatalf("catch-up: %v", err)
 			}
-			if wrapped[0].calls < tc.nth {
-				t.Fatalf("the fault was not injected: %d no-wait fetches", wrapped[0].calls)
+			if (*wrapped)[0].calls < tc.nth {
+				t.Fatalf("the fault was not injected: %d no-wait fetches", (*wrapped)[0].calls)
 			}
-			for i := range episodes {
-				id := fmt.Sprintf("e%02d", i)
-				if _, v, err := r.store.Episode(id); err != nil || v != uint64(i+1) {
-					t.Errorf("episode %s: version %d, %v; want %d", id, v, err, i+1)
-				}
-			}
+			r.wantEpisodes(episodes)
 			if st := r.store.State(); st.Position != last {
 				t.Errorf("position %d, want %d", st.Position, last)
 			}
-			if len(wrapped) < 2 {
-				t.Errorf("the consumer was kept after a given-up fetch (%d binds)", len(wrapped))
+			if len(*wrapped) < 2 {
+				t.Errorf("the consumer was kept after a given-up fetch (%d binds)", len(*wrapped))
 			}
 		})
 	}

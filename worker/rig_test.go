@@ -2,6 +2,7 @@ package worker
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strconv"
@@ -195,4 +196,28 @@ func (r *rig) deadLetters() []*jetstream.RawStreamMsg {
 		out = append(out, m)
 	}
 	return out
+}
+
+// episodeID is the id publishEpisodes gives its ith episode.
+func episodeID(i int) string { return fmt.Sprintf("e%02d", i) }
+
+// publishEpisodes publishes n new episodes (episodeID(i) at version i+1)
+// and a checkpoint at n; it returns the checkpoint's stream sequence.
+func (r *rig) publishEpisodes(n int) (last uint64) {
+	var msgs []pub
+	for i := range n {
+		msgs = append(msgs, episode(db, lin, episodeID(i), uint64(i+1)))
+	}
+	return r.publish(append(msgs, checkpoint(db, lin, uint64(n)))...)
+}
+
+// wantEpisodes fails the test for each of publishEpisodes' n episodes the
+// cache does not hold at its version.
+func (r *rig) wantEpisodes(n int) {
+	r.t.Helper()
+	for i := range n {
+		if _, v, err := r.store.Episode(episodeID(i)); err != nil || v != uint64(i+1) {
+			r.t.Errorf("episode %s: version %d, %v; want %d", episodeID(i), v, err, i+1)
+		}
+	}
 }

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -61,11 +60,7 @@ func TestCatchUpDoesNotWaitOutItsOwnAcks(t *testing.T) {
 		lag.Consumer = c // one count across consumers: a wait cut on a loaded machine binds again
 		return lag
 	}
-	var msgs []pub
-	for i := range 5 {
-		msgs = append(msgs, episode(db, lin, fmt.Sprintf("e%d", i), uint64(i+1)))
-	}
-	last := r.publish(append(msgs, checkpoint(db, lin, 5))...)
+	last := r.publishEpisodes(5)
 	start := time.Now()
 	if _, err := r.w.CatchUp(t.Context()); err != nil {
 		t.Fatalf("catch-up with its acks not yet processed: %v", err)
@@ -98,11 +93,7 @@ func TestCatchUpBindsAgainAfterACutWait(t *testing.T) {
 		lags = append(lags, lag)
 		return lag
 	}
-	var msgs []pub
-	for i := range 5 {
-		msgs = append(msgs, episode(db, lin, fmt.Sprintf("e%d", i), uint64(i+1)))
-	}
-	last := r.publish(append(msgs, checkpoint(db, lin, 5))...)
+	last := r.publishEpisodes(5)
 	if _, err := r.w.CatchUp(t.Context()); err != nil {
 		t.Fatalf("catch-up after a cut wait: %v", err)
 	}
@@ -186,11 +177,7 @@ func TestCutWaitIsNotCaughtUp(t *testing.T) {
 		binds++
 		return &cutWait{Consumer: c, cut: binds == 1, r: r, readyAt: &readyAtRebind}
 	}
-	var msgs []pub
-	for i := range 5 {
-		msgs = append(msgs, episode(db, lin, fmt.Sprintf("e%d", i), uint64(i+1)))
-	}
-	last := r.publish(append(msgs, checkpoint(db, lin, 5))...)
+	last := r.publishEpisodes(5)
 	runUntil(t.Context(), t, r, last, func() bool { return r.w.Health().CaughtUp })
 	if binds < 2 {
 		t.Fatalf("%d binds: the cut was not injected as meant", binds)
