@@ -42,10 +42,7 @@ func TestOwnerFilterNoFalseNegatives(t *testing.T) {
 // starts with an empty filter. And ownerPrefixLen inverts ownerPrefix.
 func TestOwnerFilterFilledOnOpen(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir, &Options{MaxEpisodes: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := reopen(t, nil, dir)
 	src := latestLog{}
 	emb := embedding("m", 1, protocol.EntityEpisode, "x")
 	src.record(emb)
@@ -53,14 +50,7 @@ func TestOwnerFilterFilledOnOpen(t *testing.T) {
 	if ok, err := s.IsCached(protocol.EntityEmbedding, "m"); ok || err != nil {
 		t.Fatalf("embedding of an unknown owner cached %v (%v)", ok, err)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(dir, &Options{MaxEpisodes: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopen(t, s, dir)
 	apply(t, s, src, 2, episode("x", 2, 5))
 	if ok, err := s.IsCached(protocol.EntityEmbedding, "m"); !ok || err != nil {
 		t.Fatalf("the owner arrived after a restart: its earlier embedding cached %v (%v), want true", ok, err)
@@ -99,20 +89,10 @@ func TestOwnerFilterSeesTheLoader(t *testing.T) {
 // an empty catalog filter: the older version would read as new.
 func TestCatalogFilterFilledOnOpen(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir, &Options{MaxEpisodes: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := reopen(t, nil, dir)
 	src := latestLog{}
 	apply(t, s, src, 1, episode("x", 5, 5), episode("gone", 6, 6), del(protocol.EntityEpisode, "gone", 7))
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(dir, &Options{MaxEpisodes: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopen(t, s, dir)
 	if st := apply(t, s, src, 2, episode("x", 3, 5), episode("gone", 4, 4)); st.Applied != 0 || st.Skipped != 2 {
 		t.Fatalf("older versions after a restart: %+v, want both skipped", st)
 	}
@@ -202,4 +182,19 @@ func TestCheckFiltersFindsAMissingKey(t *testing.T) {
 		}
 		*tc.empty = kept
 	}
+}
+
+// reopen closes s (nil: none yet) and opens the cache at dir again, with a
+// window of 10; the test's cleanup closes it.
+func reopen(t *testing.T, s *Store, dir string) *Store {
+	t.Helper()
+	if s != nil {
+		mustDo(t, s.Close())
+	}
+	s, err := Open(dir, &Options{MaxEpisodes: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
