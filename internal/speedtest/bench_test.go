@@ -25,7 +25,6 @@ import (
 func BenchmarkSpeedOfLight(b *testing.B) {
 	episodes := envInt(b, "MEMSYNC_BENCH_EPISODES", 5000, 1)
 	window := envInt(b, "MEMSYNC_BENCH_WINDOW", 0, 0)
-	serial = envInt(b, "MEMSYNC_BENCH_SERIAL", 0, 0) != 0
 	d := newDataset(b, episodes)
 	n := testenv.StartNATS(b)
 	rates := map[string]float64{}
@@ -209,6 +208,7 @@ func (d *dataset) benchColdSync(m *meter, n *testenv.NATS, window int) int {
 	var open openCost
 	var disk cachestore.DiskStats
 	var cf batchMeter
+	serial := envInt(b, "MEMSYNC_BENCH_SERIAL", 0, 0) != 0
 	defer func() {
 		N := float64(b.N)
 		b.ReportMetric(sum.published.Seconds()/N, "publish-done-s")
@@ -234,7 +234,7 @@ func (d *dataset) benchColdSync(m *meter, n *testenv.NATS, window int) int {
 			defer closeDB()
 			var err error
 			var ph phases
-			if p, err = newPipeline(db, js, filepath.Join(dir, "cache"), &cachestore.Options{MaxEpisodes: window}, tuning{cfBatch: cf.record}); err == nil {
+			if p, err = newPipeline(db, js, filepath.Join(dir, "cache"), &cachestore.Options{MaxEpisodes: window}, tuning{cfBatch: cf.record, serial: serial}); err == nil {
 				ph, err = p.coldSync(ctx, "coldsync")
 			}
 			sum.published, sum.applied = sum.published+ph.published, sum.applied+ph.applied

@@ -27,6 +27,8 @@ type pipeline struct {
 	cf    *changefeed.Changefeed
 	store *cachestore.Store
 	w     *worker.Worker
+	// serial makes coldSync apply only after the publisher is done.
+	serial bool
 }
 
 // tuning replaces two library defaults (zero: keep the default).
@@ -34,6 +36,7 @@ type tuning struct {
 	poll, fetchWait time.Duration
 	onBatch         func(messages int, took time.Duration) // the worker's OnBatch
 	cfBatch         func(messages int, took time.Duration) // the changefeed's OnBatch
+	serial          bool                                   // coldSync applies after the publisher is done
 }
 
 func newPipeline(db *turso.DB, js jetstream.JetStream, cacheDir string, o *cachestore.Options, t tuning) (*pipeline, error) {
@@ -50,16 +53,12 @@ func newPipeline(db *turso.DB, js jetstream.JetStream, cacheDir string, o *cache
 		store.Close()
 		return nil, err
 	}
-	return &pipeline{db: db, cf: cf, store: store, w: w}, nil
+	return &pipeline{db: db, cf: cf, store: store, w: w, serial: t.serial}, nil
 }
 
 // phases says when, from its start, a cold sync's publisher and applier
 // finished.
 type phases struct{ published, applied time.Duration }
-
-// serial (MEMSYNC_BENCH_SERIAL) makes coldSync apply only after the
-// publisher is done.
-var serial bool
 
 // batchMeter counts the changefeed's atomic batches (its OnBatch).
 type batchMeter struct{ n, msgs, took atomic.Int64 }
@@ -95,7 +94,7 @@ func (p *pipeline) coldSync(ctx context.Context, stage string) (phases, error) {
 		return err
 	})
 	g.Go(func() (err error) {
-		if serial {
+		if p.serial {
 			<-done
 		}
 		inStage(gctx, stage+"-apply", func(ctx context.Context) { err = applyUntil(ctx, p.w, done) })
