@@ -34,7 +34,7 @@ func (f *changefeedFlags) register(cl *commandLine) {
 	cl.fs.DurationVar(&f.tombstoneTTL, "tombstone-ttl", 30*24*time.Hour, "how long delete tombstones stay in the stream (0 = forever); workers offline longer rebuild")
 	f.dlqMaxBytes = dlqMaxBytes{byteSize(changefeed.DefaultDLQMaxBytes)}
 	cl.fs.Var(&f.dlqMaxBytes, "dlq-max-bytes", "byte limit of the dead-letter stream, e.g. 256MiB (at least 1MiB); the oldest dead letters are discarded beyond it")
-	cl.fs.DurationVar(&f.fullRecaptureEvery, "full-recapture-every", changefeed.DefaultFullRecaptureEvery, "least time between two full re-captures asked by `trigger --mode full` (0 = no limit); one within it is refused")
+	cl.fs.DurationVar(&f.fullRecaptureEvery, "full-recapture-every", changefeed.DefaultFullRecaptureEvery, "least time between two full re-captures asked by trigger --mode full (0 = no limit); one within it is refused")
 }
 
 // options are the changefeed's options for the stream names in s.

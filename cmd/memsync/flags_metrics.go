@@ -13,7 +13,7 @@ type metricsFlags struct {
 
 func (m *metricsFlags) register(cl *commandLine) {
 	cl.fs.StringVar(&m.addr, "metrics-addr", "", "address for Prometheus /metrics, /healthz and /readyz (e.g. 127.0.0.1:9464)")
-	cl.fs.BoolVar(&m.pprof, "pprof", false, "also serve Go's runtime profiles under /debug/pprof/ on --metrics-addr (for `go tool pprof`)")
+	cl.fs.BoolVar(&m.pprof, "pprof", false, "also serve Go's runtime profiles under /debug/pprof/ on --metrics-addr (for go tool pprof)")
 }
 
 // serve runs the metrics endpoint of o when --metrics-addr is set, and

@@ -27,7 +27,7 @@ type natsFlags struct {
 
 func (n *natsFlags) register(cl *commandLine) {
 	n.dataDir = &cl.dataDir
-	cl.fs.StringVar(&n.url, "nats", "", "NATS URL (env NATS_URL; `run` embeds a server when absent)")
+	cl.fs.StringVar(&n.url, "nats", "", "NATS URL (env NATS_URL; run embeds a server when absent)")
 	cl.fs.StringVar(&n.creds, "nats-creds", "", "NATS credentials file (env NATS_CREDS)")
 	cl.fs.StringVar(&n.nkey, "nats-nkey", "", "NATS nkey seed file (env NATS_NKEY)")
 	cl.fs.StringVar(&n.user, "nats-user", "", "NATS user (env NATS_USER)")

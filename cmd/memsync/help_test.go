@@ -64,3 +64,21 @@ func writeHelpGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestUsageHasNoBackquotes: the flag package takes the first `quoted`
+// word of a usage string as the flag's value name, so a backquoted command
+// in a help text turns an on/off flag into "-pprof go tool pprof" in -h.
+func TestUsageHasNoBackquotes(t *testing.T) {
+	cleanEnv(t)
+	for _, p := range parsers {
+		cl, err := p.parse(nil)
+		if cl == nil {
+			t.Fatalf("%s: no command line (%v)", p.name, err)
+		}
+		cl.fs.VisitAll(func(f *flag.Flag) {
+			if strings.Contains(f.Usage, "`") {
+				t.Errorf("memsync %s --%s: usage %q has a backquote", p.name, f.Name, f.Usage)
+			}
+		})
+	}
+}

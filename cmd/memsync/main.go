@@ -21,7 +21,7 @@ var commands = map[string]command{
 	"worker":     {"the JetStream -> Pebble applier", runWorker},
 	"seed":       {"write realistic demo memories into Turso", runSeed},
 	"validate":   {"compare a cache with Turso (exit 0 consistent, 1 stale or diverged, 2 error)", runValidate},
-	"status":     {"cursor, lag, staleness, counts of a cache (offline form)", runStatus},
+	"status":     {"cursor, lag, staleness, counts of a cache (live from its worker, else read offline)", runStatus},
 	"nats":       {"run a standalone embedded NATS JetStream server", runNATS},
 	"trigger":    {"publish a sync.trigger request (--mode, --target) and print the replies", runTrigger},
 	"consumer":   {"pause or resume a worker's consumer (consumer pause|resume --worker NAME)", runConsumer},
