@@ -89,6 +89,12 @@ func (a *applier) commit(in Batch) error {
 	}
 	a.st.AppliedVersion = max(a.st.AppliedVersion, in.Checkpoint)
 	a.st.LastSyncMs = time.Now().UnixMilli()
+	return a.commitState()
+}
+
+// commitState writes the state with the batch, commits it with Sync and
+// publishes the state.
+func (a *applier) commitState() error {
 	if err := a.b.Set(metaKey("state"), a.st.encode(), nil); err != nil {
 		return wrapErr(err)
 	}

@@ -18,7 +18,10 @@
 //     Tombstones are collected once they are at or below the floor (4.1: the
 //     applied checkpoint, raised in the same batch); a change at or below
 //     the floor for an entity the catalog does not know is ignored, so a
-//     redelivered old change never resurrects anything (gc.go).
+//     redelivered old change never resurrects anything (gc.go). The
+//     collector and the horizon's forgets take a step per Apply sized to
+//     its batch, and Tidy runs a step outside any batch for an idle worker
+//     (tidy.go): it moves no position and writes nothing when idle.
 //   - 5: at most MaxEpisodes episodes are cached, always the most recent by
 //     (start_time DESC, episode_id ASC); an in-window episode that leaves is
 //     replaced by the next most recent one; embeddings are stored only for

@@ -74,7 +74,21 @@ func (a *applier) collect(applied uint64, changes int) error {
 		budget = DefaultGCBudget
 	}
 	a.st.Floor = max(a.st.Floor, applied)
-	dead, next, err := a.tombstonesFrom(a.st.GCCursor, stepBudget(budget, changes))
+	return a.collectStep(stepBudget(budget, changes))
+}
+
+// collectStep visits up to budget catalog entries from the cursor on,
+// deleting the tombstones at or below the floor and forgetting the
+// unowned embeddings among them, then forgets up to budget of the least
+// recent episodes known beyond the window and the reserve. The forgets are
+// sized like the visits: a live batch of a few changes must not pay for a
+// thousand of them (a cold sync leaves up to every episode of the database
+// known above the floor, and each forget reads its catalog entry and owner
+// keys: 100-150 ms a batch at 1M episodes). A batch of n changes knows at
+// most n more episodes and forgets up to 64 + 8n, so the excess shrinks;
+// an idle worker forgets the rest in Tidy steps.
+func (a *applier) collectStep(budget int) error {
+	dead, next, err := a.tombstonesFrom(a.st.GCCursor, budget)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,9 @@ type Cache interface {
 	SetLineage(lineage string, since uint64) error
 	// Touch records the last time the cache was in sync (graceful stop).
 	Touch(t time.Time) error
+	// Tidy runs one step of the collector and of the forgetting outside a
+	// batch (an idle worker); it moves no position.
+	Tidy(ctx context.Context, src cachestore.BodySource, budget int) (cachestore.TidyStats, error)
 }
 
 var _ Cache = (*cachestore.Store)(nil)

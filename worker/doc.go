@@ -6,7 +6,10 @@
 // consumer at the cache's own position, then fetches batches, applies each
 // in one synced Pebble batch together with the stream position, and only
 // then acknowledges it, until ctx is done. CatchUp(ctx) consumes until the
-// consumer has nothing pending (startup, `run --once`, tests).
+// consumer has nothing pending (startup, `run --once`, tests). Between
+// fetches the server ended empty (idle), Run gives the cache one step of
+// its collector (tidy.go, Store.Tidy), which moves no position, until a
+// step removes nothing; the next applied batch arms it again.
 //
 // The cache is the authority on position: when the server-side consumer
 // disagrees with it (a crash between commit and ack, a deleted consumer), the

@@ -60,6 +60,7 @@ func (w *Worker) applyFetched(ctx context.Context, msgs []jetstream.Msg, pre []d
 	if err := msgs[len(msgs)-1].Ack(); err != nil {
 		w.log.Debug("ack lost; the batch will be redelivered as no-ops", "error", err)
 	}
+	w.tidied = false
 	w.stats.record(len(msgs), st, b, time.Since(start))
 	if w.opts.OnBatch != nil {
 		w.opts.OnBatch(len(msgs), time.Since(start))

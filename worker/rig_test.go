@@ -49,6 +49,7 @@ type rig struct {
 	store *cachestore.Store
 	w     *Worker
 	clock *fakeClock
+	copts cachestore.Options // the cache's options (open)
 }
 
 // t0 is where every fake clock starts.
@@ -58,6 +59,12 @@ var t0 = time.Unix(1_700_000_000, 0)
 // written out here: worker never imports changefeed), opens the cache and
 // builds the worker on wrap(store) (nil: the store itself).
 func newRig(t *testing.T, o Options, wrap func(*cachestore.Store) Cache) *rig {
+	t.Helper()
+	return newRigWith(t, o, cachestore.Options{}, wrap)
+}
+
+// newRigWith is newRig over a cache opened with copts.
+func newRigWith(t *testing.T, o Options, copts cachestore.Options, wrap func(*cachestore.Store) Cache) *rig {
 	t.Helper()
 	n := testenv.StartNATS(t)
 	nc, js := n.Connect(t)
@@ -69,7 +76,7 @@ func newRig(t *testing.T, o Options, wrap func(*cachestore.Store) Cache) *rig {
 			t.Fatal(err)
 		}
 	}
-	r := &rig{t: t, nc: nc, js: js, dir: filepath.Join(t.TempDir(), "cache"), clock: &fakeClock{t: t0}}
+	r := &rig{t: t, nc: nc, js: js, dir: filepath.Join(t.TempDir(), "cache"), clock: &fakeClock{t: t0}, copts: copts}
 	r.open()
 	var c Cache = r.store
 	if wrap != nil {
@@ -87,7 +94,8 @@ func newRig(t *testing.T, o Options, wrap func(*cachestore.Store) Cache) *rig {
 
 func (r *rig) open() {
 	r.t.Helper()
-	st, err := cachestore.Open(r.dir, &cachestore.Options{})
+	copts := r.copts
+	st, err := cachestore.Open(r.dir, &copts)
 	if err != nil {
 		r.t.Fatal(err)
 	}

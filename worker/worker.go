@@ -30,7 +30,10 @@ type Worker struct {
 	slowWait time.Duration
 	// ahead is the fetch of the next batch while one is applied
 	// (prefetch.go); nil when none runs.
-	ahead  *prefetch
+	ahead *prefetch
+	// tidied: the last idle Tidy step removed nothing and no batch was
+	// applied since (tidy.go); false at start.
+	tidied bool
 	health health
 	// now is the clock of the staleness, lag and tombstone-expiry
 	// decisions and of the outage tracker (time.Now; tests inject a fake
@@ -120,6 +123,7 @@ func (w *Worker) step(ctx context.Context) error {
 		// (readiness); one cut by its deadline (the consumer dropped) says
 		// nothing about what is left
 		w.markCaughtUp()
+		return w.tidy(ctx)
 	}
 	return err
 }
