@@ -63,7 +63,7 @@ func (a *applier) belowFloor(cur entry, c Change) bool {
 
 // collect raises the floor to the checkpoint this batch commits and deletes
 // the tombstones at or below it among the next budget catalog entries.
-// INVARIANT 4 (floor): the floor never exceeds an applied checkpoint, and
+// INVARIANT 4.1 (floor): the floor never exceeds an applied checkpoint, and
 // a tombstone is deleted only in a batch whose floor covers its version.
 func (a *applier) collect(applied uint64, changes int) error {
 	budget := a.s.opts.GCBudget

@@ -183,7 +183,7 @@ func (a *applier) beyondHorizon(k []byte) bool {
 // other). The known episodes stay exactly those before the horizon, so the
 // least recent known one is found without walking over forgotten ones, and
 // a recall finds it in the stream like every forgotten episode.
-// INVARIANT 5 (horizon): no episode at or after the horizon is known.
+// INVARIANT 5.3 (horizon): no episode at or after the horizon is known.
 func (a *applier) forgetArriving(c Change) error {
 	a.stats.Forgotten++
 	return a.tombstone(kindEpisode, c.ID, c.Version)

@@ -102,7 +102,7 @@ type Origin struct {
 }
 
 // Finish records the window and the origin (position, stream, lineage) and
-// commits. INVARIANT 4 (floor): the floor is the snapshot's version: the
+// commits. INVARIANT 4.1 (floor): the floor is the snapshot's version: the
 // snapshot reflects every change at or below it, so an entity it does not
 // hold was deleted (or never existed) as of that version, and an old change
 // of it must not bring it back.

@@ -26,7 +26,7 @@ type stashed struct {
 //   - the committed store, when its catalog holds the entity at that
 //     version and its data is there: the cache held it before the batch.
 //
-// INVARIANT 4/6: a body is used only for exactly the version it belongs to
+// INVARIANT 4/5/6: a body is used only for exactly the version it belongs to
 // (a version's body never changes); a version changed since (a newer change
 // in the batch) takes its body from that change or from the BodySource.
 func (a *applier) keep(e protocol.Entity, id string, version uint64, data []byte) {

@@ -98,3 +98,50 @@ func TestTidyForgetsWhatASmallBatchLeaves(t *testing.T) {
 		t.Fatalf("Tidy on a tidy cache wrote %d WAL bytes", got-wal)
 	}
 }
+
+// Tidy collects tombstones as the collector does: only at or below the
+// floor (INVARIANT 4.1), whatever its steps visit.
+func TestTidyCollectsOnlyAtOrBelowTheFloor(t *testing.T) {
+	const n = 100
+	s := open(t, &Options{GCBudget: 16})
+	src := latestLog{}
+	var ups, dels []Change
+	for i := range n {
+		ups = append(ups, episode(fmt.Sprintf("ep%03d", i), uint64(i+1), int64(i)))
+		dels = append(dels, del(protocol.EntityEpisode, fmt.Sprintf("ep%03d", i), uint64(n+i+1)))
+	}
+	applyCP(t, s, src, 1, n, ups...)
+	applyCP(t, s, src, 2, n, dels...) // the floor (n) is below every delete
+	tombstones := func() int {
+		c := 0
+		mustDo(t, s.ScanCatalog(protocol.EntityEpisode, func(it Item) error {
+			if it.Deleted {
+				c++
+			}
+			return nil
+		}))
+		return c
+	}
+	for range 3 * n / 16 {
+		st, err := s.Tidy(t.Context(), src, 16)
+		mustDo(t, err)
+		if st.Collected != 0 {
+			t.Fatalf("Tidy collected %d tombstones above the floor", st.Collected)
+		}
+	}
+	if got := tombstones(); got != n {
+		t.Fatalf("%d tombstones left above the floor, want %d", got, n)
+	}
+	// a checkpoint covering the deletes, in a batch of one change: its own
+	// step visits 16 entries, Tidy steps collect the rest
+	extra := episode("ep-last", 2*n+1, 0)
+	applyCP(t, s, src, 3, 2*n+1, extra)
+	for steps := 0; tombstones() > 0; steps++ {
+		if steps > 3*n/16 {
+			t.Fatalf("%d tombstones left after %d Tidy steps", tombstones(), steps)
+		}
+		_, err := s.Tidy(t.Context(), src, 16)
+		mustDo(t, err)
+	}
+	mustDo(t, s.checkInvariants())
+}

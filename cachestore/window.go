@@ -99,7 +99,7 @@ func (a *applier) refill() error {
 		if err != nil {
 			return err
 		}
-		// INVARIANT 5 (horizon): a forgotten episode may rank before any
+		// INVARIANT 5.3 (horizon): a forgotten episode may rank before any
 		// known one at or beyond the horizon, so the window is refilled
 		// from there only after a recall (horizon.go).
 		if a.st.Horizon != nil && (next == nil || bytes.Compare(next, a.st.Horizon) >= 0) {

@@ -20,7 +20,7 @@ func apiErr(code int, errCode jetstream.ErrorCode, desc string) error {
 	return fmt.Errorf("changefeed: publish batch: %w", &jetstream.APIError{Code: code, ErrorCode: errCode, Description: desc})
 }
 
-// INVARIANT 1: only a refusal of a message for what it is may park it;
+// INVARIANT 1.2: only a refusal of a message for what it is may park it;
 // fences, lost streams, resources, timeouts and incomplete batches never do.
 func TestClassifyPublishErrors(t *testing.T) {
 	cases := []struct {

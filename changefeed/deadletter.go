@@ -40,7 +40,7 @@ func (c *Changefeed) deadLetter(ctx context.Context, it item, epoch string, caus
 	case c.unreachable(ctx, err) || isTimeout(err):
 		return fmt.Errorf("changefeed: dead-letter %s %q: %w", it.Entity, shortID(it.ID), err)
 	default:
-		// INVARIANT 1 (the one exception, made visible): the row is skipped
+		// INVARIANT 1.3 (the one exception, made visible): the row is skipped
 		// without a dead letter; fixing it in Turso publishes it again.
 		c.stats.dlqLost.Add(1)
 		c.log.Error("row could not be parked in the dead-letter stream either; skipped", "entity", it.Entity,

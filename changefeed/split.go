@@ -42,7 +42,7 @@ func (c *Changefeed) publishSplitting(ctx context.Context, out *outBatch, res *R
 // fails (nothing is parked, nothing skipped). Then the message goes to the
 // dead-letter stream with the server's reason and the cursor moves past it.
 //
-// INVARIANT 1: a change is skipped only once it is parked or, if even that
+// INVARIANT 1.2: a change is skipped only once it is parked or, if even that
 // is refused, counted and logged with its id (deadLetter).
 func (c *Changefeed) parkAlone(ctx context.Context, out *outBatch, res *Result, cause error) error {
 	if len(out.msgs) == 0 || !rejectsMessage(cause) {

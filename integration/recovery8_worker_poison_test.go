@@ -44,7 +44,7 @@ func (e *env) dlqCount() uint64 {
 	return info.State.Msgs
 }
 
-// INVARIANT 3 with a poison message in the middle of a batch that cannot
+// INVARIANT 3.1 with a poison message in the middle of a batch that cannot
 // be applied (its backfill body is gone): the poison message is parked, but
 // nothing of the batch is acknowledged, not even by terminating the poison
 // message (under AckAll that would move the ack floor over the messages

@@ -26,7 +26,7 @@ import (
 //
 // A break needs a rebuild (ErrStreamReplaced routes it to Turso when the
 // worker has it, else to the stream).
-// INVARIANT 1: every change reaches the cache, or the cache is rebuilt.
+// INVARIANT 1.7: every change reaches the cache, or the cache is rebuilt.
 func (w *Worker) checkContinuity(ctx context.Context, info *jetstream.StreamInfo) error {
 	st := w.store.State()
 	if st.Position == 0 {

@@ -42,7 +42,7 @@ func (w *Worker) park(ctx context.Context, m jetstream.Msg, cause error) error {
 
 // terminate tells the server about parked messages (MSG_TERMINATED
 // advisory with the reason).
-// INVARIANT 3: called only after the batch holding them committed, since a
+// INVARIANT 3.1: called only after the batch holding them committed, since a
 // termination acknowledges them, and under AckAll every earlier message.
 func (w *Worker) terminate(ps []parked) {
 	for _, p := range ps {

@@ -64,7 +64,7 @@ const lowestLive = 1
 // from its start, so the version must be below every change the snapshot
 // may not reflect, yet live.
 //
-// INVARIANT 5: snapshot entities are live (version >= 1), so a replayed
+// INVARIANT 5.2: snapshot entities are live (version >= 1), so a replayed
 // change replaces them instead of being counted into the window a second
 // time. lowestLive is safe when the snapshot's change-log head is >= 1:
 // change 1 is then reflected in the snapshot, and every later change is

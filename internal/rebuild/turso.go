@@ -53,7 +53,7 @@ func loadSnapshot(ctx context.Context, cfg Config, store *cachestore.Store, cp c
 		if st, err = stampFor(ctx, tx, cp); err != nil {
 			return err
 		}
-		// INVARIANT 6: a cache built from Turso follows that database. Without
+		// INVARIANT 6.3: a cache built from Turso follows that database. Without
 		// a checkpoint the stream cannot name it, and a lineage-less cache
 		// would adopt whatever the first replayed message carries (leftovers
 		// of a replaced database among them).

@@ -139,7 +139,7 @@ func applyUntil(ctx context.Context, w *worker.Worker, published <-chan struct{}
 // checkColdSync: lag 0 (the applied version is the change-log head) and,
 // with an unbounded window, every row of the data set in the cache.
 //
-// INVARIANT (speedtest): the cold-sync rate is reported only for a sync
+// Rule (speedtest): the cold-sync rate is reported only for a sync
 // that reached lag 0 with the whole data set.
 func (p *pipeline) checkColdSync(ctx context.Context, rows int, unbounded bool) error {
 	head, err := p.db.Head(ctx)

@@ -82,7 +82,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // same passes err on, or reports a stage that moved another number of
 // rows than the data set holds.
 //
-// INVARIANT (speedtest): a rate is reported only for a stage that moved
+// Rule (speedtest): a rate is reported only for a stage that moved
 // exactly the data set; every raw stage's count goes through here.
 func (d *dataset) same(err error, n int, stage string) error {
 	if err == nil && n != len(d.rows) {

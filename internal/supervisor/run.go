@@ -38,7 +38,7 @@ func (s *supervisor) runOnce(ctx context.Context) error {
 	defer s.worker.Store(nil)
 	if s.started != nil {
 		s.started(store, w)
-		// INVARIANT 7 (readiness): a cache that is closed for a rebuild or
+		// INVARIANT 7.1 (readiness): a cache that is closed for a rebuild or
 		// a restart is not served as ready: the observer hears nil first.
 		defer s.started(nil, nil)
 	}

@@ -15,7 +15,7 @@ import (
 // the capture pauses as long as the chunk held the lock, so agents waiting
 // on their busy timeout get the lock first.
 //
-// Why nothing is missed (INVARIANT 1): the triggers were installed before
+// Why nothing is missed (INVARIANT 1.8): the triggers were installed before
 // the capture was planned (install.go). A row that exists when the plan
 // commits and is never written again keeps its key, so the chunk whose
 // keyset range covers that key captures it (or, for an odd row, the chunk
@@ -95,7 +95,7 @@ func (d *DB) runCapture(ctx context.Context) (CaptureStats, error) {
 // captureChunk commits one chunk. A plan replaced since odd was found (its
 // nonce differs) is left for the next round, which finds its odd rows.
 //
-// INVARIANT 1 (chunk): the progress is read and saved inside the chunk's
+// INVARIANT 1.8 (chunk): the progress is read and saved inside the chunk's
 // own IMMEDIATE transaction, with the rows it captures: they commit or roll
 // back together, and two processes never capture the same range.
 func (d *DB) captureChunk(ctx context.Context, odd *oddRows) (rows int64, done bool, held time.Duration, err error) {

@@ -25,7 +25,7 @@ type Info struct {
 // on first install captures every existing row into the change log. It is
 // idempotent, and returns only when no capture is left unfinished.
 //
-// INVARIANT 1 (bootstrap): the first, short IMMEDIATE transaction creates
+// INVARIANT 1.8 (bootstrap): the first, short IMMEDIATE transaction creates
 // the change log, the capture triggers, the lineage and the capture plan
 // together, so every write committed after it fires a trigger, and the
 // plan exists exactly when the lineage does. Only then are the existing
@@ -102,7 +102,7 @@ func installTriggers(ctx context.Context, c *sql.Conn) error {
 // whose stream lost changes that the log no longer holds resumes from that
 // head: the new rows re-describe the whole current state.
 //
-// INVARIANT 1 (re-snapshot): the head is read and the capture planned in
+// INVARIANT 1.8 (re-snapshot): the head is read and the capture planned in
 // one short IMMEDIATE transaction; the triggers are already installed, so
 // every row written after it has a change above the head, and every row
 // left untouched is captured by a chunk, also above the head. A new plan

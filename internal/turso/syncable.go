@@ -37,7 +37,7 @@ var errWindowFull = errors.New("turso: window full")
 
 // SyncableWindow reads the window of the n most recent syncable episodes
 // (start_time DESC, episode_id ASC; n == 0: all) from q.
-// INVARIANT 5 (Turso side): the window counts syncable rows only, so a
+// INVARIANT 5.1 (Turso side): the window counts syncable rows only, so a
 // malformed or oversized episode never takes the place of one a cache can
 // hold.
 func SyncableWindow(ctx context.Context, q querier, n int, limit int64) (Window, error) {

@@ -61,7 +61,7 @@ func (f facts) unapplied(d *diff) bool {
 //     window, and an entity Turso no longer has (its delete was applied) is
 //     diverged.
 //
-// INVARIANT 6 (validation): a difference is "diverged" only if no sequence
+// INVARIANT 6.1 (validation): a difference is "diverged" only if no sequence
 // of unapplied changes could explain it; so a healthy lagging cache is never
 // rebuilt and a lost delete or a missing episode deep in the window is.
 func (f facts) classify(d *diff) verdict {
