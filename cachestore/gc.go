@@ -31,11 +31,28 @@ import (
 // Apply when Options.GCBudget is 0.
 const DefaultGCBudget = 1024
 
-// gcLeast and gcPerChange size the collector's step to the batch (stepBudget).
+// gcLeast and gcPerChange size the collector's step to the batch
+// (stepBudget); forgetLeast and forgetPerChange its forgets (forgetStep).
 const (
-	gcLeast     = 64
-	gcPerChange = 8
+	gcLeast         = 64
+	gcPerChange     = 8
+	forgetLeast     = 16
+	forgetPerChange = 2
 )
+
+// forgetStep is how many far episodes one Apply forgets: the whole budget
+// for a batch without changes, else forgetLeast + forgetPerChange per
+// change. A forget costs more than a visit (its catalog entry and owner
+// keys are read, its keys deleted: about 100 µs at 1M episodes), and a
+// batch of n changes knows at most n more episodes, so the excess still
+// shrinks by at least 16 + n a batch; an idle worker forgets the rest in
+// Tidy steps.
+func forgetStep(budget, changes int) int {
+	if changes == 0 {
+		return budget
+	}
+	return min(budget, forgetLeast+forgetPerChange*changes)
+}
 
 // stepBudget is how many catalog entries one Apply's collector visits: the
 // whole budget for a batch without changes (an idle checkpoint, which has
@@ -74,21 +91,19 @@ func (a *applier) collect(applied uint64, changes int) error {
 		budget = DefaultGCBudget
 	}
 	a.st.Floor = max(a.st.Floor, applied)
-	return a.collectStep(stepBudget(budget, changes))
+	return a.collectStep(stepBudget(budget, changes), forgetStep(budget, changes))
 }
 
-// collectStep visits up to budget catalog entries from the cursor on,
+// collectStep visits up to visits catalog entries from the cursor on,
 // deleting the tombstones at or below the floor and forgetting the
-// unowned embeddings among them, then forgets up to budget of the least
-// recent episodes known beyond the window and the reserve. The forgets are
-// sized like the visits: a live batch of a few changes must not pay for a
-// thousand of them (a cold sync leaves up to every episode of the database
-// known above the floor, and each forget reads its catalog entry and owner
-// keys: 100-150 ms a batch at 1M episodes). A batch of n changes knows at
-// most n more episodes and forgets up to 64 + 8n, so the excess shrinks;
-// an idle worker forgets the rest in Tidy steps.
-func (a *applier) collectStep(budget int) error {
-	dead, next, err := a.tombstonesFrom(a.st.GCCursor, budget)
+// unowned embeddings among them, then forgets up to forgets of the least
+// recent episodes known beyond the window and the reserve. Both are sized
+// to the batch: a live batch of a few changes must not pay for a thousand
+// forgets (a cold sync leaves up to every episode of the database known
+// above the floor; at 1M episodes a batch forgetting 1024 took 100-150 ms
+// and held every live change that long).
+func (a *applier) collectStep(visits, forgets int) error {
+	dead, next, err := a.tombstonesFrom(a.st.GCCursor, visits)
 	if err != nil {
 		return err
 	}
@@ -102,7 +117,7 @@ func (a *applier) collectStep(budget int) error {
 	if err := a.forgetUnowned(); err != nil {
 		return err
 	}
-	return a.forgetFar(budget)
+	return a.forgetFar(forgets)
 }
 
 // tombstonesFrom visits up to budget catalog entries from cursor on (the

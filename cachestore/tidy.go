@@ -48,7 +48,7 @@ func (s *Store) Tidy(ctx context.Context, src BodySource, budget int) (TidyStats
 	defer a.b.Close()
 	defer a.closeIter()
 	cursor := a.st.GCCursor
-	if err := a.collectStep(budget); err != nil {
+	if err := a.collectStep(budget, budget); err != nil {
 		return TidyStats{Beyond: s.beyond()}, err
 	}
 	if err := a.closeIter(); err != nil {

@@ -33,7 +33,7 @@ func coldSyncWithEmbeddings(t *testing.T, s *Store, src *scanningLog, n int) uin
 }
 
 // After a cold sync leaves every episode known, a live batch of one change
-// forgets only a step sized to it (64 + 8 per change), not the collector's
+// forgets only a step sized to it (16 + 2 per change), not the collector's
 // whole budget: at 1M episodes a 1024-forget batch took 100-150 ms and
 // held every live change that long (propagation p50 150-190 ms at 100
 // writes/s). Tidy steps then forget the rest, and a step with nothing left
@@ -50,7 +50,7 @@ func TestTidyForgetsWhatASmallBatchLeaves(t *testing.T) {
 	live.Listed = true // a changefeed that lists embeddings (State.Lists)
 	src.record(live)
 	applyCP(t, s, src, pos+1, 2*n+1, live)
-	if known, most := s.State().Known, n+1-(gcLeast+gcPerChange); known < most {
+	if known, most := s.State().Known, n+1-(forgetLeast+forgetPerChange); known < most {
 		t.Fatalf("a one-change batch left %d episodes known, want at least %d (it forgot more than its step)", known, most)
 	}
 	before := s.State()

@@ -61,9 +61,9 @@ func TestIdleWorkerForgetsWhatTheSyncLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 	// the last batch brings the checkpoint (the floor) and forgets its
-	// step, at most 64 + 8 per change of a 64-message batch
-	if known := r.store.State().Known; known < n-gcStep(64) {
-		t.Fatalf("the catch-up left %d episodes known, want at least %d (a batch forgot more than its step)", known, n-gcStep(64))
+	// step, at most 16 + 2 per change of a 64-message batch
+	if known := r.store.State().Known; known < n-forgetStep(64) {
+		t.Fatalf("the catch-up left %d episodes known, want at least %d (a batch forgot more than its step)", known, n-forgetStep(64))
 	}
 	applied := r.store.State()
 	for i := 0; ; i++ {
@@ -110,6 +110,6 @@ func TestIdleWorkerForgetsWhatTheSyncLeft(t *testing.T) {
 	}
 }
 
-// gcStep is the collector's step for a batch of n changes (cachestore's
-// stepBudget with the default budget).
-func gcStep(n int) int { return min(cachestore.DefaultGCBudget, 64+8*n) }
+// forgetStep is the forgets of a batch of n changes (cachestore's
+// forgetStep with the default budget).
+func forgetStep(n int) int { return min(cachestore.DefaultGCBudget, 16+2*n) }
