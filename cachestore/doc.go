@@ -7,7 +7,7 @@
 // gets ErrLocked naming the directory and the holder), Apply commits one
 // batch of changes together with the stream position using a synced Pebble
 // batch, Close releases everything. A Store is safe for concurrent readers;
-// Apply calls must not run concurrently with each other.
+// Apply and Tidy calls must not run concurrently with each other.
 //
 // Invariants upheld here (numbered as in docs/design.md, section 3;
 // ARCHITECTURE.md names the code and tests of each):

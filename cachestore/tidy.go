@@ -31,7 +31,9 @@ func (t TidyStats) Removed() bool { return t.Collected+t.Forgotten > 0 }
 // and writes nothing when the step neither removed anything nor moved the
 // collector's cursor. src is the worker's BodySource (a source that is not
 // a Scanner forgets nothing, as in Apply). With Options.GCBudget < 0 (no
-// collector) it does nothing.
+// collector) it does nothing. It is a write like Apply, and like Apply it
+// must not run beside another write (doc.go: Apply and Tidy one at a time; the
+// worker calls both from its loop).
 func (s *Store) Tidy(ctx context.Context, src BodySource, budget int) (TidyStats, error) {
 	release, err := s.acquireWrite()
 	if err != nil {
