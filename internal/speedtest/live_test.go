@@ -52,7 +52,7 @@ func BenchmarkLivePropagation(b *testing.B) {
 	b.Cleanup(func() { c.Close() })
 	agent, _ := openDB(b, filepath.Join(dir, "memory.db"))
 	ids := make(chan committed, b.N)
-	var seen sync.Map // id -> time the endpoint first returned it
+	var seen sync.Map     // id -> time the endpoint first returned it
 	var last atomic.Value // the id of the newest committed episode
 	var unseen int
 	ctx := b.Context()
