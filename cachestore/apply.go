@@ -144,7 +144,7 @@ func (a *applier) dispatch(c Change, cur entry) error {
 
 func (a *applier) catalog(k byte, id string) (entry, error) {
 	key := catalogKey(k, id)
-	if !a.s.mayHaveCatalog(key) { // INVARIANT (key filters): never written
+	if !a.s.mayHaveCatalog(key) { // INVARIANT 5.4 (key filters): never written
 		return entry{}, nil
 	}
 	b, err := getFrom(a.b, key)
@@ -159,7 +159,7 @@ func (a *applier) catalog(k byte, id string) (entry, error) {
 
 func (a *applier) putCatalog(k byte, id string, e entry) error {
 	key := catalogKey(k, id)
-	a.s.noteCatalog(key) // INVARIANT (key filters): before the entry exists
+	a.s.noteCatalog(key) // INVARIANT 5.4 (key filters): before the entry exists
 	return a.set(key, e.encode())
 }
 

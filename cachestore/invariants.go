@@ -21,7 +21,7 @@ import (
 //     missing);
 //   - the floor never exceeds the applied checkpoint (INVARIANT 4.1);
 //   - the key filters have every catalog key and every owner of an
-//     owner-index entry (INVARIANT (key filters), 5.4).
+//     owner-index entry (INVARIANT 5.4, key filters).
 func (s *Store) checkInvariants() error {
 	snap := s.db.NewSnapshot()
 	defer snap.Close()

@@ -29,7 +29,7 @@ import (
 // added to before any such key is written (Apply, Loader). It never
 // forgets: a false positive costs the read it replaced.
 //
-// INVARIANT (key filters): no false negative. Every owner-index Set and
+// INVARIANT 5.4 (key filters): no false negative. Every owner-index Set and
 // every catalog Set goes through add first, and Open adds every such key
 // on disk.
 type keyFilter struct {

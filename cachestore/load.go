@@ -46,13 +46,13 @@ func (l *Loader) Add(it Loaded) error {
 	e := entry{Version: l.version, Snapshot: true, StartTime: it.StartTime}
 	if it.Entity == protocol.EntityEmbedding {
 		e.OwnerKind, e.OwnerID = kindOf(it.Owner), it.OwnerID
-		l.s.noteOwner(e.OwnerKind, it.OwnerID) // INVARIANT (key filters)
+		l.s.noteOwner(e.OwnerKind, it.OwnerID) // INVARIANT 5.4 (key filters)
 		if err := l.b.Set(ownerKey(e.OwnerKind, it.OwnerID, it.ID), nil, nil); err != nil {
 			return wrapErr(err)
 		}
 	}
 	ck := catalogKey(k, it.ID)
-	l.s.noteCatalog(ck) // INVARIANT (key filters)
+	l.s.noteCatalog(ck) // INVARIANT 5.4 (key filters)
 	if err := l.b.Set(ck, e.encode(), nil); err != nil {
 		return wrapErr(err)
 	}

@@ -37,7 +37,7 @@ func (a *applier) applyEmbedding(c Change, cur entry) error {
 	if err := a.putCatalog(kindEmbedding, c.ID, e); err != nil {
 		return err
 	}
-	a.s.noteOwner(c.ownerKind, c.ownerID) // INVARIANT (key filters): before the entry exists
+	a.s.noteOwner(c.ownerKind, c.ownerID) // INVARIANT 5.4 (key filters): before the entry exists
 	if err := a.set(ownerKey(c.ownerKind, c.ownerID, c.ID), nil); err != nil {
 		return err
 	}

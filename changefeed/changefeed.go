@@ -110,7 +110,7 @@ func (c *Changefeed) Run(ctx context.Context) error {
 		if res.Full {
 			continue
 		}
-		// INVARIANT (bounded poll rate): after a step that was not full
+		// INVARIANT 1.4 (bounded poll rate): after a step that was not full
 		// the next one starts at least PollMin after it started, and
 		// PollInterval once the change log has been quiet for
 		// idleRatio*PollInterval (poll.go).

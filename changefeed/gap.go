@@ -27,7 +27,7 @@ func newGapDetector(grace time.Duration, log *slog.Logger) *gapDetector {
 
 // cut returns the prefix of ch that can be published now.
 //
-// INVARIANT (bounded state): after a cut the detector remembers only the
+// INVARIANT 1.4 (bounded state): after a cut the detector remembers only the
 // gap it stops at, so gaps that filled, expired or fell below the cursor
 // are forgotten and its memory does not grow with their number.
 func (g *gapDetector) cut(cursor uint64, ch []turso.Change, now time.Time) []turso.Change {

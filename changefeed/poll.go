@@ -37,7 +37,7 @@ type pollSchedule struct {
 // next is the wait after a poll when the change log has been quiet for
 // idle (0: the poll found changes).
 //
-// INVARIANT (bounded poll rate): the wait is never below min, and an idle
+// INVARIANT 1.4 (bounded poll rate): the wait is never below min, and an idle
 // loop waits max; counted from the start of the previous step, a
 // changefeed makes at most 1/min polls per second while changes arrive
 // (full batches excepted: those are read back to back) and 1/max while

@@ -62,7 +62,7 @@ func (c *Changefeed) maybePrune(ctx context.Context) {
 	}
 	c.prune.lastRun = now
 	upTo := c.prune.target(now)
-	// INVARIANT: never prune above the published checkpoint.
+	// INVARIANT 1: never prune above the published checkpoint.
 	upTo = min(upTo, c.cur.Cursor)
 	c.prune.backlog = false
 	if upTo <= c.prune.done {

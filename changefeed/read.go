@@ -46,7 +46,7 @@ func (c *Changefeed) read(ctx context.Context, from uint64) (*readBatch, error) 
 		}
 		read := len(ch)
 		ch = c.gaps.cut(from, ch, c.now())
-		// INVARIANT (no busy loop): a batch is full, and Run polls again
+		// INVARIANT 1.4 (no busy loop): a batch is full, and Run polls again
 		// without sleeping, only when the read was cut by BatchSize and
 		// nothing was held back at a change_id gap; a held gap waits the
 		// poll interval.

@@ -27,7 +27,7 @@ type FullRefused struct {
 // reserve takes the slot at now, or refuses with ErrRateLimited and the
 // time the next re-capture is allowed; undo gives the slot back.
 //
-// INVARIANT (trigger rate limit): at most one full re-capture starts per
+// INVARIANT 10 (trigger rate limit): at most one full re-capture starts per
 // FullRecaptureEvery; a failed one is not counted.
 func (l *recaptureLimit) reserve(now time.Time) (undo func(), refused *FullRefused, err error) {
 	l.mu.Lock()

@@ -51,7 +51,7 @@ func DLQConfig(name string, replicas int) jetstream.StreamConfig {
 // DLQConfigWith is the dead-letter stream: dead letters are kept 30 days
 // and within maxBytes.
 //
-// INVARIANT (bounded dead-letter stream): MaxBytes with DiscardOld, so a
+// INVARIANT 1.5 (bounded dead-letter stream): MaxBytes with DiscardOld, so a
 // full stream drops its oldest dead letters and still stores the new one;
 // parking never fails because the stream is full. No per-message limit is
 // set: a dead letter is already bounded (the changefeed's by half the max

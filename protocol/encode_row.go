@@ -10,7 +10,7 @@ import (
 // order, as encoding/json does, and an id that is not valid UTF-8 gets its
 // "<field>_b64" companion after the row's own fields (exactid.go).
 //
-// INVARIANT: AppendEpisode, AppendPattern and AppendEmbedding write byte
+// INVARIANT 1.1: AppendEpisode, AppendPattern and AppendEmbedding write byte
 // for byte what json.Marshal wrote for the same row with its _b64
 // companions (TestRowEncoderMatchesReference, FuzzRowEncoderMatchesReference).
 

@@ -12,7 +12,7 @@ import (
 // a "<field>_b64" companion, which decoders prefer. Valid UTF-8 ids are
 // encoded exactly as before (no companion).
 //
-// INVARIANT: every id decoded from a body is byte for byte the id that was
+// INVARIANT 1.1: every id decoded from a body is byte for byte the id that was
 // encoded, and the one its subject token carries (FuzzIDRoundTrip).
 
 // exactBytes returns the bytes of an id the plain JSON string cannot carry,

@@ -77,7 +77,7 @@ const noWait time.Duration = 0
 // there now, up to BatchSize. Otherwise it waits up to wait (or ctx) for
 // the first message and returns it with whatever else has arrived by then.
 //
-// INVARIANT (applies what arrived): a fetch never waits for a batch to
+// INVARIANT 3 (applies what arrived): a fetch never waits for a batch to
 // fill: a pull request of a single message waits and ends as soon as that
 // message is delivered, a second one without waiting takes what else is
 // there, up to BatchSize.
@@ -124,7 +124,7 @@ func (w *Worker) nextWait() time.Duration {
 // noteWait records how a waiting fetch of wait ended: cut by its own
 // deadline, with messages, or ended empty by the server.
 //
-// INVARIANT (a slow server is waited out): after a fetch cut by its own
+// INVARIANT 3 (a slow server is waited out): after a fetch cut by its own
 // deadline the next one waits twice as long, up to catchUpWait; the wait
 // stays while messages arrive (a fetch returns at the first message, so a
 // long wait costs nothing then), and goes back to FetchWait once the

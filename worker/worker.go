@@ -192,7 +192,7 @@ func (w *Worker) catchUp(ctx context.Context) (int, error) {
 // catchUpWaitFor is the wait of the fetch after an empty no-wait fetch
 // that left the consumer not drained.
 //
-// INVARIANT (catch-up progresses): messages pending after it are the
+// INVARIANT 3 (catch-up progresses): messages pending after it are the
 // server still loading them (a large stream on disk answers a no-wait
 // request before it found the next message): the next fetch waits for
 // the first of them, up to catchUpWait. With none pending, what is left

@@ -42,7 +42,7 @@ func (r *Responder) subscribe(ch chan *nats.Msg) (stop func(), err error) {
 // poll subject without being an incremental poll; it then replies with the
 // refusal.
 //
-// INVARIANT (who may trigger): on the poll subject nothing but an
+// INVARIANT 10 (who may trigger): on the poll subject nothing but an
 // incremental poll runs, whatever the request asks for.
 func (r *Responder) refusePoll(m *nats.Msg, mode protocol.TriggerMode) bool {
 	if m.Subject != PollSubject(r.subject) || mode == protocol.TriggerIncremental {

@@ -21,7 +21,7 @@ func (l *Local) Search(ctx context.Context, r SearchRequest) (*SearchResponse, e
 	limit, _ := checkLimit(r.Limit, DefaultLimit, MaxLimit) // checked by checkSearch
 	for attempt := 1; ; attempt++ {
 		out, dropped, err := l.searchOnce(ctx, r, spareHits(attempt))
-		// INVARIANT (search answers from one state): the rows and the
+		// INVARIANT 7.2 (search answers from one state): the rows and the
 		// freshness are read from a snapshot taken after the index
 		// answered, so the index (which follows committed batches) is
 		// never ahead of it: a hit is missing from the snapshot only if a

@@ -43,7 +43,7 @@ func asideDir(dir, reason string, nanos int64) string {
 
 // pruneAside deletes set-aside caches of dir, oldest first, until at most
 // b.Keep remain and they hold at most b.Bytes, and returns what it deleted.
-// INVARIANT (aside budget): only <dir>.aside-* directories are deleted;
+// INVARIANT 9.1 (aside budget): only <dir>.aside-* directories are deleted;
 // the live cache dir and the staging cache are never touched.
 func pruneAside(dir string, b AsideBudget) (removed []string, err error) {
 	if err := b.Check(); err != nil {

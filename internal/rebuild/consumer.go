@@ -22,7 +22,7 @@ func ConsumerName(o worker.Options) string {
 }
 
 // DropConsumer deletes the stream rebuild's durable consumer of
-// cfg's worker, if the server has one. INVARIANT (no leftover consumers):
+// cfg's worker, if the server has one. INVARIANT 9.2 (no leftover consumers):
 // every rebuild deletes it after its swap (whatever its source, so one left
 // by a killed stream rebuild goes too) and a failed stream rebuild deletes
 // it before returning; a resumed stream rebuild re-creates it at the staging

@@ -13,7 +13,7 @@ const completeMarker = "MEMSYNC-REBUILD-COMPLETE"
 func stagingDir(dir string) string { return dir + ".rebuild" }
 
 // markComplete writes the marker that lets FinishSwap finish an
-// interrupted swap. INVARIANT (swap durability): the marker and its
+// interrupted swap. INVARIANT 9.3 (swap durability): the marker and its
 // directory entry are fsynced before the live cache is moved, so a power
 // loss after that move still finds a complete staging cache.
 func markComplete(staging string) error {
@@ -49,7 +49,7 @@ func isComplete(staging string) bool {
 }
 
 // swap moves the live cache aside (if any) and the complete staging cache
-// in. INVARIANT (swap durability): each step is durable before the next one
+// in. INVARIANT 9.3 (swap durability): each step is durable before the next one
 // starts: marker (markComplete), live -> aside, staging -> live, each rename
 // followed by an fsync of the parent directory. Whatever step a power loss
 // interrupts, the old cache is live or FinishSwap completes the new one.

@@ -32,7 +32,7 @@ func localPath(dsn string) string {
 // are not waited for. Where descriptors cannot be listed (no /proc) the
 // wait is skipped.
 //
-// INVARIANT: once DB.Close has returned on a local file, no connection of
+// INVARIANT 13: once DB.Close has returned on a local file, no connection of
 // that DB writes to it: the files are the caller's to copy or replace.
 type fileHandles struct {
 	path  string // absolute

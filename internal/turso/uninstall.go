@@ -42,7 +42,7 @@ func dropList() []Object {
 // installed. Unless force, it refuses with ErrChangefeedLive while the
 // database shows a changefeed live at now (Liveness.LiveEvidence).
 //
-// INVARIANT (uninstall): only the objects of dropList are dropped, each
+// INVARIANT 11 (uninstall): only the objects of dropList are dropped, each
 // only if sqlite_master has it with that type; the check for a live
 // changefeed and the drops are one IMMEDIATE transaction, so no publish
 // record or capture chunk commits in between.
