@@ -36,13 +36,7 @@ func (s *Store) Apply(ctx context.Context, in Batch, src BodySource) (ApplyStats
 		return ApplyStats{}, err
 	}
 	defer release()
-	a := &applier{s: s, b: s.db.NewIndexedBatch(), st: s.State(), pending: map[string]Change{}}
-	if src != nil {
-		a.latest = func(e protocol.Entity, id string) (Change, bool, error) { return src.Latest(ctx, e, id) }
-	}
-	if sc, ok := src.(Scanner); ok {
-		a.scan = func(e protocol.Entity, fn func(Change) error) error { return sc.Scan(ctx, e, fn) }
-	}
+	a := s.newApplier(ctx, src)
 	defer a.b.Close()
 	defer a.closeIter() // before the batch's Close
 	if err := a.run(in); err != nil {
@@ -57,13 +51,33 @@ func (s *Store) Apply(ctx context.Context, in Batch, src BodySource) (ApplyStats
 	if err := a.commit(in); err != nil {
 		return a.stats, err
 	}
-	if invariantsOn {
-		if err := s.checkInvariants(); err != nil {
-			panic(fmt.Sprintf("cachestore: invariant broken after Apply at position %d: %v", in.Position, err))
-		}
-	}
+	s.mustHoldInvariants(fmt.Sprintf("Apply at position %d", in.Position))
 	a.notify()
 	return a.stats, nil
+}
+
+// newApplier starts a write on a new indexed batch over the current state,
+// reading bodies and scans from src (nil: none).
+func (s *Store) newApplier(ctx context.Context, src BodySource) *applier {
+	a := &applier{s: s, b: s.db.NewIndexedBatch(), st: s.State(), pending: map[string]Change{}}
+	if src != nil {
+		a.latest = func(e protocol.Entity, id string) (Change, bool, error) { return src.Latest(ctx, e, id) }
+	}
+	if sc, ok := src.(Scanner); ok {
+		a.scan = func(e protocol.Entity, fn func(Change) error) error { return sc.Scan(ctx, e, fn) }
+	}
+	return a
+}
+
+// mustHoldInvariants checks every invariant after a committed write when
+// built with -tags invariants (CI), and panics naming the write.
+func (s *Store) mustHoldInvariants(after string) {
+	if !invariantsOn {
+		return
+	}
+	if err := s.checkInvariants(); err != nil {
+		panic(fmt.Sprintf("cachestore: invariant broken after %s: %v", after, err))
+	}
 }
 
 func (a *applier) run(in Batch) error {

@@ -3,9 +3,6 @@ package cachestore
 import (
 	"bytes"
 	"context"
-	"fmt"
-
-	"github.com/memsync/memsync/protocol"
 )
 
 // TidyStats says what one Tidy step removed and what it left.
@@ -40,36 +37,33 @@ func (s *Store) Tidy(ctx context.Context, src BodySource, budget int) (TidyStats
 		return TidyStats{}, err
 	}
 	defer release()
+	st, err := s.tidy(ctx, src, budget)
+	st.Beyond = s.beyond()
+	return st, err
+}
+
+func (s *Store) tidy(ctx context.Context, src BodySource, budget int) (TidyStats, error) {
 	if s.opts.GCBudget < 0 || budget <= 0 {
-		return TidyStats{Beyond: s.beyond()}, nil
+		return TidyStats{}, nil
 	}
-	a := &applier{s: s, b: s.db.NewIndexedBatch(), st: s.State(), pending: map[string]Change{}}
-	if sc, ok := src.(Scanner); ok {
-		a.scan = func(e protocol.Entity, fn func(Change) error) error { return sc.Scan(ctx, e, fn) }
-	}
+	a := s.newApplier(ctx, src)
 	defer a.b.Close()
-	defer a.closeIter()
+	defer a.closeIter() // before the batch's Close
 	cursor := a.st.GCCursor
 	if err := a.collectStep(budget, budget); err != nil {
-		return TidyStats{Beyond: s.beyond()}, err
+		return TidyStats{}, err
 	}
 	if err := a.closeIter(); err != nil {
-		return TidyStats{Beyond: s.beyond()}, err
+		return TidyStats{}, err
 	}
 	st := TidyStats{Collected: a.stats.Collected, Forgotten: a.stats.Forgotten}
 	if !st.Removed() && bytes.Equal(cursor, a.st.GCCursor) {
-		st.Beyond = s.beyond()
-		return st, nil
+		return st, nil // nothing to write
 	}
 	if err := a.commitState(); err != nil {
-		return TidyStats{Beyond: s.beyond()}, err
+		return TidyStats{}, err
 	}
-	if invariantsOn {
-		if err := s.checkInvariants(); err != nil {
-			panic(fmt.Sprintf("cachestore: invariant broken after Tidy: %v", err))
-		}
-	}
-	st.Beyond = s.beyond()
+	s.mustHoldInvariants("Tidy")
 	return st, nil
 }
 
