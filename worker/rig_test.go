@@ -140,9 +140,14 @@ func subject(db string, e protocol.Entity, id string) string {
 
 // episode is an upsert of episode id at version v of lineage l in db.
 func episode(db, l, id string, v uint64) pub {
+	return envelope(db, protocol.Envelope{Entity: protocol.EntityEpisode, Op: protocol.OpUpsert, ID: id, Version: v, Lineage: l, Data: testEpisodeRow(id, v)})
+}
+
+// testEpisodeRow is the row of a test episode started at v.
+func testEpisodeRow(id string, v uint64) []byte {
 	row, _ := protocol.MarshalRow(&protocol.Episode{EpisodeID: id, TaskType: "test", StartTime: int64(v), Steps: "[]",
 		Patterns: "[]", Heuristics: "[]", Checkpoints: "[]", Metadata: "{}", Context: "{}", Domain: "d"})
-	return envelope(db, protocol.Envelope{Entity: protocol.EntityEpisode, Op: protocol.OpUpsert, ID: id, Version: v, Lineage: l, Data: row})
+	return row
 }
 
 func envelope(db string, e protocol.Envelope) pub {

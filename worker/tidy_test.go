@@ -13,10 +13,8 @@ import (
 // listedEpisode is an upsert of episode id at version v that lists its one
 // embedding emb (a changefeed that sends lists: the cache may forget).
 func listedEpisode(id, emb string, v uint64) pub {
-	row, _ := protocol.MarshalRow(&protocol.Episode{EpisodeID: id, TaskType: "test", StartTime: int64(v), Steps: "[]",
-		Patterns: "[]", Heuristics: "[]", Checkpoints: "[]", Metadata: "{}", Context: "{}", Domain: "d"})
 	e := protocol.Envelope{Schema: protocol.SchemaVersion, Entity: protocol.EntityEpisode, Op: protocol.OpUpsert, ID: id,
-		Version: v, Lineage: lin, Data: row, Embeddings: []string{emb}, Listed: true}
+		Version: v, Lineage: lin, Data: testEpisodeRow(id, v), Embeddings: []string{emb}, Listed: true}
 	body, err := protocol.EncodeEnvelope(&e)
 	if err != nil {
 		panic(err)
