@@ -13,7 +13,8 @@
 //
 // Lifecycle: New builds an *mcp.Server with the tools registered; serve it
 // with RunStdio (one session on stdin/stdout, returns when the client
-// closes stdin or ctx ends) or mount HTTPHandler (streamable HTTP, one
+// closes stdin, once every call read before it is answered, or when ctx
+// ends) or mount HTTPHandler (streamable HTTP, one
 // server shared by every session; idle sessions close after
 // Options.SessionTimeout).
 //
@@ -28,5 +29,8 @@
 //     cache unavailable, anything else) is a tool result with IsError set
 //     and a message the agent can act on, never a protocol error;
 //   - tools only read: each is annotated read-only, idempotent and closed
-//     world.
+//     world;
+//   - the end of stdin ends a session only after every call read before it
+//     was answered (drain.go; the SDK alone cancels them), bounded by
+//     drainLimit for a handler that never returns.
 package mcpserver

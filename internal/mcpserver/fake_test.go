@@ -14,12 +14,14 @@ import (
 // requests it received.
 type fakeService struct {
 	mu    sync.Mutex
-	calls []any // the requests, in order; Status records "status"
-	err   error // returned by every method when set
-	nilOK bool  // answer nil, nil (a broken service)
+	calls []any         // the requests, in order; Status records "status"
+	err   error         // returned by every method when set
+	nilOK bool          // answer nil, nil (a broken service)
+	delay time.Duration // every method takes this long (a slow cache)
 }
 
 func (f *fakeService) record(r any) error {
+	time.Sleep(f.delay)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, r)

@@ -12,9 +12,15 @@ import (
 
 // RunStdio serves one MCP session on stdin/stdout until the client closes
 // stdin (nil) or ctx ends (nil: a requested shutdown is not a failure).
-// Stdout carries only the protocol: log to stderr.
+// At the end of stdin, every call already read is answered before the
+// session ends. Stdout carries only the protocol: log to stderr.
 func RunStdio(ctx context.Context, svc query.Service, opts *Options) error {
-	err := New(svc, opts).Run(ctx, &mcp.StdioTransport{})
+	return serve(ctx, svc, opts, &mcp.StdioTransport{})
+}
+
+// serve runs one session on t (RunStdio's body, for tests).
+func serve(ctx context.Context, svc query.Service, opts *Options, t mcp.Transport) error {
+	err := New(svc, opts).Run(ctx, &drainingTransport{inner: t, limit: drainLimit})
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		return nil
 	}
