@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -154,6 +155,47 @@ func TestMCPServerStdio(t *testing.T) {
 	if st.Freshness.ServedBy != "cache" || !st.Freshness.Stale || st.Counts.Episodes != 121 {
 		t.Fatalf("memory_status on a stopped worker's cache: %+v", st)
 	}
+	offline.Close() // it holds the stopped worker's cache
+	mcpPipe(t, dir, unique.ID)
+}
+
+// mcpPipe drives `memsync mcp` as a shell pipe does: every request written
+// and stdin closed at once. Every call must still be answered.
+func mcpPipe(t *testing.T, dir, episodeID string) {
+	t.Helper()
+	script := strings.Join([]string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"pipe","version":"0"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"query_memory","arguments":{"query":"quuxblorp"}}}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_episode","arguments":{"episode_id":"` + episodeID + `"}}}`,
+	}, "\n") + "\n"
+	cmd := exec.CommandContext(t.Context(), memsyncBin, "mcp", "--data-dir", dir)
+	cmd.Env = cleanEnv()
+	cmd.Stdin = strings.NewReader(script)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("memsync mcp with its input piped: %v\n%s", err, errb.String())
+	}
+	results := map[string]string{}
+	for _, line := range strings.Split(out.String(), "\n") { // one JSON message a line
+		if line == "" {
+			continue
+		}
+		var resp struct {
+			ID     json.RawMessage `json:"id"`
+			Result json.RawMessage `json:"result"`
+		}
+		if err := json.Unmarshal([]byte(line), &resp); err != nil {
+			t.Fatalf("stdout line %q: %v", line, err)
+		}
+		results[string(resp.ID)] = string(resp.Result)
+	}
+	for id, want := range map[string]string{"1": "memsync", "2": episodeID, "3": "quuxblorp"} {
+		if !strings.Contains(results[id], want) {
+			t.Errorf("piped call %s: result %q does not mention %q\nstdout:\n%s", id, results[id], want, out.String())
+		}
+	}
 }
 
 // The worker's TCP endpoint: MCP over streamable HTTP at /mcp, a bearer
@@ -223,4 +265,47 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("Authorization", "Bearer "+b.token)
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// An agent's MCP session opened while no worker runs (the agent started
+// first) reads the cache itself, but holds it only for each call: another
+// agent's session and the CLI read it meanwhile, `memsync run` starts on it,
+// and the same session's next calls go through that worker; when the
+// worker stops, they read the cache again.
+func TestMCPSessionDoesNotHoldTheCache(t *testing.T) {
+	dir := t.TempDir()
+	memsync(t, nil, "seed", "--data-dir="+dir, "--episodes=40", "--patterns=4", "--embedding-dim=8", "--seed=5").want(t, 0)
+	memsync(t, nil, "run", "--data-dir="+dir, "--once").want(t, 0)
+	db := testenv.OpenTurso(t, filepath.Join(dir, "memory.db"))
+
+	first := mcpClient(t, "--data-dir", dir)
+	var st query.StatusResponse
+	callTool(t, first, "memory_status", map[string]any{}, &st)
+	if st.Freshness.ServedBy != "cache" || st.Counts.Episodes != 40 {
+		t.Fatalf("memory_status with no worker: %+v", st)
+	}
+	second := mcpClient(t, "--data-dir", dir)
+	var rr query.RecentResponse
+	if res := callTool(t, second, "recent_episodes", map[string]any{"limit": 3}, &rr); res.IsError || len(rr.Episodes) != 3 {
+		t.Fatalf("a second agent's session beside the first: %v %s", res.IsError, toolText(res))
+	}
+	memsync(t, nil, "recent", "--data-dir="+dir, "--limit=1").want(t, 0)
+
+	run, _ := startMemsync(t, "run", "--data-dir="+dir)
+	waitServed(t, dir, db)
+	var sr query.SearchResponse
+	for _, cs := range []*mcp.ClientSession{first, second} {
+		if res := callTool(t, cs, "query_memory", map[string]any{"query": "retry"}, &sr); res.IsError || sr.Freshness.ServedBy != "worker" {
+			t.Fatalf("the session's call once the worker serves: %v %s, served by %q", res.IsError, toolText(res), sr.Freshness.ServedBy)
+		}
+	}
+
+	run.Process.Signal(syscall.SIGTERM)
+	if err := run.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	callTool(t, first, "memory_status", map[string]any{}, &st)
+	if st.Freshness.ServedBy != "cache" || st.Counts.Episodes != 40 {
+		t.Fatalf("memory_status after the worker stopped: %+v", st)
+	}
 }

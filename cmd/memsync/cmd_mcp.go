@@ -19,22 +19,21 @@ func parseMCP(args []string) (*mcpArgs, error) {
 	return a, a.parse(args)
 }
 
-// runMCP serves the cache's read API as MCP tools on stdin/stdout: through
-// the running worker's endpoint, or on the cache opened read-only when no
-// worker runs. Logs go to stderr; stdout carries only the protocol.
+// runMCP serves the cache's read API as MCP tools on stdin/stdout: each
+// call through the running worker's endpoint, or on the cache opened
+// read-only for that call when no worker runs (sessionReader). Logs go to
+// stderr; stdout carries only the protocol.
 func runMCP(ctx context.Context, args []string) error {
 	a, err := parseMCP(args)
 	if err != nil {
 		return err
 	}
 	log := a.logger() // stderr: stdout carries only the protocol
-	svc, closeFn, err := a.read.reader(true)
-	if err != nil {
+	if err := a.read.cacheOrWorker(); err != nil {
 		return readExit(err)
 	}
-	defer closeFn()
 	log.Debug("MCP server on stdio", "worker", a.read.worker)
-	return mcpserver.RunStdio(ctx, svc, &mcpserver.Options{Version: version(), Logger: log.With("component", "mcp")})
+	return mcpserver.RunStdio(ctx, newSessionReader(&a.read), &mcpserver.Options{Version: version(), Logger: log.With("component", "mcp")})
 }
 
 // version is the module version the binary was built from.

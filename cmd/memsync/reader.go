@@ -37,6 +37,11 @@ func (r *readFlags) check() error { return r.endpoint.loadToken() }
 // when a process serves it, otherwise the cache itself opened read-only
 // (its retrieval index built in memory when withIndex). close releases it.
 func (r *readFlags) reader(withIndex bool) (svc query.Service, closeFn func(), err error) {
+	return r.readerWith(func() (query.Service, func(), error) { return r.openLocal(withIndex) })
+}
+
+// readerWith is reader with the read-only open given.
+func (r *readFlags) readerWith(openLocal func() (query.Service, func(), error)) (svc query.Service, closeFn func(), err error) {
 	if r.endpoint.addr != "" || r.socket != "" {
 		return dialed(serve.Dial(r.socket, &serve.ClientOptions{Addr: r.endpoint.addr, Token: r.endpoint.token}))
 	}
@@ -47,19 +52,39 @@ func (r *readFlags) reader(withIndex bool) (svc query.Service, closeFn func(), e
 	if !errors.Is(err, serve.ErrNoServer) && !errors.Is(err, serve.ErrStale) {
 		return nil, nil, err
 	}
-	svc, closeFn, err = r.openLocal(withIndex)
+	svc, closeFn, err = openLocal()
 	// A worker that is starting holds the cache before it serves it.
 	for deadline := time.Now().Add(unavailableWait); errors.Is(err, cachestore.ErrLocked) && time.Now().Before(deadline); {
 		time.Sleep(100 * time.Millisecond)
 		if info, derr := serve.Discover(*r.dataDir, r.worker); derr == nil {
 			return dialed(serve.Dial(info.Socket, nil))
 		}
-		svc, closeFn, err = r.openLocal(withIndex)
+		svc, closeFn, err = openLocal()
 	}
 	if errors.Is(err, cachestore.ErrLocked) {
 		err = fmt.Errorf("%w; that process does not serve reads (was it started with --no-serve?)", err)
 	}
 	return svc, closeFn, err
+}
+
+// cacheOrWorker checks, without holding the cache, that there is something
+// to read: a worker endpoint given or found, or a cache directory.
+func (r *readFlags) cacheOrWorker() error {
+	if r.endpoint.addr != "" || r.socket != "" {
+		return nil
+	}
+	if _, err := serve.Discover(*r.dataDir, r.worker); err == nil {
+		return nil
+	}
+	if _, err := os.Stat(r.path()); err != nil {
+		return r.noCache()
+	}
+	return nil
+}
+
+// noCache is the error of a read with nothing to read.
+func (r *readFlags) noCache() error {
+	return fmt.Errorf("no cache at %s and no worker serving it (start `memsync run` first)", r.path())
 }
 
 // dialed is the read API of a serving worker.
@@ -71,7 +96,7 @@ func dialed(cl *serve.Client) (query.Service, func(), error) {
 func (r *readFlags) openLocal(withIndex bool) (query.Service, func(), error) {
 	dir := r.path()
 	if _, err := os.Stat(dir); err != nil {
-		return nil, nil, fmt.Errorf("no cache at %s and no worker serving it (start `memsync run` first)", dir)
+		return nil, nil, r.noCache()
 	}
 	opts := cachestore.Options{ReadOnly: true, SkipVerify: true}
 	var cache *query.Cache

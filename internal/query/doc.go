@@ -13,7 +13,10 @@
 // Lifecycle: NewLocal, then Attach a cache (store, retrieval index, health)
 // and Detach it before the store is closed or swapped; Detach waits for
 // in-flight requests, and requests while nothing is attached fail with
-// ErrUnavailable ("cache is being replaced, retry").
+// ErrUnavailable ("cache is being replaced, retry"). A session that
+// outlives its calls with no worker running (mcp) uses a Reopener: the
+// cache opened read-only for each call, the index kept while the cache is
+// unchanged (invariant 7.5).
 //
 // Invariants:
 //   - every request reads one Pebble snapshot (cachestore.View): a list is

@@ -80,11 +80,15 @@ func OpenIndexed(dir string, opts cachestore.Options) (*Cache, error) {
 	return &Cache{Store: store, Index: idx, BuildTime: took, follow: f}, nil
 }
 
-// Close closes the store and stops the index's goroutine.
+// Close closes the store, stops the index's goroutine and ends a
+// Reopener's turn.
 func (c *Cache) Close() error {
 	err := c.Store.Close()
 	if c.follow != nil {
 		c.follow.close()
+	}
+	if c.release != nil {
+		c.release()
 	}
 	return err
 }

@@ -27,6 +27,7 @@ type Cache struct {
 	Health    func() Health // nil: no worker (read-only open)
 	BuildTime time.Duration // time to build Index from Pebble
 	follow    *follower     // set by OpenIndexed
+	release   func()        // set by Reopener.Open
 }
 
 // LocalOptions configure a Local.

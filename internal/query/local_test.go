@@ -77,7 +77,12 @@ func newFixture(t *testing.T, window, n int) *fixture {
 	for range n / 10 {
 		f.addEpisodes(10)
 	}
-	t.Cleanup(func() { f.local.Detach(); f.cache.Close() })
+	t.Cleanup(func() {
+		if f.cache != nil { // nil: the test closed it
+			f.local.Detach()
+			f.cache.Close()
+		}
+	})
 	return f
 }
 
